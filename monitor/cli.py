@@ -1,0 +1,269 @@
+"""The `monitor` command: parses options, calls the library, prints."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import urllib.request
+from pathlib import Path
+
+import click
+
+from monitor import settings as monitor_settings
+from monitor.config import ConfigError, Schedule, load_schedules, select_sources
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_COLUMNS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "skipped", "errors")
+
+
+class ConfigProblem(click.ClickException):
+    """A bad schedule file or name: one line, exit status 2."""
+
+    exit_code = 2
+
+
+def common_options(command):
+    """--db and --schedules, the same on every command (env MONITOR_DB, MONITOR_SCHEDULES)."""
+    @click.option("--db", "db_path", type=click.Path(dir_okay=False), envvar="MONITOR_DB",
+                  default=monitor_settings.MONITOR_SETTINGS["MONITOR_DB"][0], show_default=True,
+                  help="SQLite database file (env MONITOR_DB).")
+    @click.option("--schedules", "schedules_dir", type=click.Path(file_okay=False),
+                  envvar="MONITOR_SCHEDULES", show_default=True,
+                  default=monitor_settings.MONITOR_SETTINGS["MONITOR_SCHEDULES"][0],
+                  help="Directory of schedule files (env MONITOR_SCHEDULES).")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+    return wrapper
+
+
+def read_schedules(schedules_dir: str) -> list[Schedule]:
+    try:
+        return load_schedules(schedules_dir)
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="monitor")
+def cli() -> None:
+    """Watch law-enforcement newsrooms and the news: crawl, deduplicate, store in SQLite.
+
+    \b
+    Examples:
+      monitor crawl                      crawl every schedule in schedules/
+      monitor crawl ice-news doj         one source and one schedule
+      monitor sources check              fetch each source and report what it finds
+      monitor inspect https://www.ice.gov/news/releases/...   what would be stored
+      monitor search "operation arrests"
+    """
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@common_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
+@click.option("-v", "--verbose", count=True, help="Scrapy's log: -v info, -vv debug.")
+def crawl(names: tuple[str, ...], db_path: str, schedules_dir: str, quiet: bool, verbose: int) -> None:
+    """Crawl sources now, in the foreground, and store what is new.
+
+    NAMES are source or schedule names; none means every enabled schedule. Prints a line per
+    stored item or problem, then a per-source summary. Exit status 0 when the crawl ran (even
+    if some pages failed), 2 for a bad configuration or name.
+
+    \b
+    Examples:
+      monitor crawl
+      monitor crawl federal --db /tmp/test.db
+      MONITOR_SCHEDULES=./my-schedules monitor crawl local-news
+    """
+    from monitor.crawl import run_crawl
+
+    sources = _chosen_sources(schedules_dir, names)
+    schedule = names[0] if len(names) == 1 and not any(s.name == names[0] for s in sources) else None
+    if not quiet:
+        click.echo(f"Crawling {len(sources)} source(s) into {db_path} ...", err=True)
+    result = run_crawl(sources, db_path=db_path, trigger="manual", schedule=schedule,
+                       progress=not quiet, log_level=_log_level(verbose))
+    click.echo(format_summary(result.per_source))
+    click.echo(f"run {result.run_id}: {result.status}")
+
+
+def _chosen_sources(schedules_dir: str, names: tuple[str, ...]) -> list:
+    schedules = read_schedules(schedules_dir)
+    try:
+        sources = select_sources(schedules, names)
+    except KeyError as exc:
+        raise ConfigProblem(exc.args[0]) from None
+    if not sources:
+        raise ConfigProblem("no enabled sources to crawl")
+    return sources
+
+
+def _log_level(verbose: int) -> str:
+    return {0: "WARNING", 1: "INFO"}.get(verbose, "DEBUG")
+
+
+def format_summary(per_source: dict[str, dict[str, int]]) -> str:
+    """A plain-text table: one row per source and a total row."""
+    header = ("source",) + SUMMARY_COLUMNS
+    rows = [(name,) + tuple(str(counts.get(c, 0)) for c in SUMMARY_COLUMNS)
+            for name, counts in per_source.items()]
+    rows.append(("TOTAL",) + tuple(str(sum(c.get(k, 0) for c in per_source.values()))
+                                   for k in SUMMARY_COLUMNS))
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in [header] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("target")
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
+@click.option("--text/--no-text", default=True, help="Include the article text.")
+def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: bool) -> None:
+    """Show what would be stored for one page (a URL or a saved file), writing nothing.
+
+    \b
+    Examples:
+      monitor inspect https://www.ice.gov/news/releases/some-release
+      monitor inspect saved-page.html --json
+      monitor inspect release.pdf
+    """
+    from monitor.dedupe import choose_canonical, content_hash
+    from monitor.extract import extract_article, extract_pdf, why_not_article
+
+    body, url = _read_target(target)
+    is_pdf = body[:5] == b"%PDF-"
+    article = extract_pdf(body, url) if is_pdf else extract_article(body, url)
+    if article is None:
+        reason = "no extractable PDF text" if is_pdf else why_not_article(body, url)
+        if as_json:
+            click.echo(json.dumps({"url": url, "article": None, "reason": reason}, indent=2))
+        else:
+            click.echo(f"{url}: not an article: {reason}")
+        return
+    fields = article.to_dict()
+    fields["item_canonical_url"] = choose_canonical(url, fields.get("canonical_url"))
+    fields["content_hash"] = content_hash(fields["text"])
+    if not text:
+        fields.pop("text")
+    if as_json:
+        click.echo(json.dumps(fields, indent=2, ensure_ascii=False))
+        return
+    for key, value in fields.items():
+        if key != "text":
+            click.echo(f"{key:>18}: {value}")
+    if text:
+        click.echo("\n" + fields["text"])
+
+
+def _read_target(target: str) -> tuple[bytes, str]:
+    path = Path(target)
+    if path.exists():
+        return path.read_bytes(), path.resolve().as_uri()
+    if not target.startswith(("http://", "https://")):
+        raise click.ClickException(f"{target}: no such file, and not an http(s) URL")
+    limit = int(monitor_settings.get("MONITOR_MAX_PAGE_BYTES"))
+    request = urllib.request.Request(target, headers={"User-Agent": monitor_settings.user_agent()})
+    try:
+        with urllib.request.urlopen(request, timeout=int(monitor_settings.get("MONITOR_DOWNLOAD_TIMEOUT"))) as response:
+            body = response.read(limit + 1)
+            final_url = response.geturl()
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{target}: cannot fetch: {exc}") from None
+    if len(body) > limit:
+        raise click.ClickException(f"{target}: larger than MONITOR_MAX_PAGE_BYTES ({limit} bytes)")
+    return body, final_url
+
+
+@cli.group()
+def sources() -> None:
+    """List the configured sources, or check that they work."""
+
+
+@sources.command("list")
+@common_options
+def sources_list(db_path: str, schedules_dir: str) -> None:
+    """Print every configured source with its schedule, kind and URL."""
+    for schedule in read_schedules(schedules_dir):
+        state = "" if schedule.enabled else " (disabled)"
+        click.echo(f"{schedule.name} ({schedule.trigger_text}){state}")
+        for source in schedule.sources:
+            flag = "" if source.enabled else " (disabled)"
+            click.echo(f"  {source.name:<24} {source.kind:<8} {source.agency or '-':<8} "
+                       f"{source.url}{flag}")
+
+
+@sources.command("check")
+@click.argument("names", nargs=-1)
+@common_options
+@click.option("-v", "--verbose", count=True, help="Scrapy's log: -v info, -vv debug.")
+def sources_check(names: tuple[str, ...], db_path: str, schedules_dir: str, verbose: int) -> None:
+    """Fetch each source (not its articles) and report the kind detected, the article links
+    found and any error. Writes nothing to the database. Needs internet for the defaults.
+
+    \b
+    Examples:
+      monitor sources check
+      monitor sources check ice-news dhs-news
+    """
+    import tempfile
+
+    from monitor.crawl import run_crawl
+    from monitor.store import Store
+
+    chosen = _chosen_sources(schedules_dir, names)
+    with tempfile.TemporaryDirectory(prefix="monitor-check-") as scratch:
+        scratch_db = str(Path(scratch) / "check.db")
+        result = run_crawl(chosen, db_path=scratch_db, check_only=True,
+                           log_level=_log_level(verbose))
+        with Store(scratch_db) as store:
+            store.migrate()
+            problems = list(store.db.query(
+                "SELECT source, url, kind, message FROM errors ORDER BY id"))
+    failing = 0
+    for source in chosen:
+        mine = [p for p in problems if p["source"] == source.name]
+        links = result.links.get(source.name, 0)
+        detected = result.detected.get(source.name, "-")
+        ok = links > 0
+        failing += not ok
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name:<24} kind={detected:<8} "
+                   f"links={links:<5} {source.url}")
+        for problem in mine[:5]:
+            click.echo(f"       {problem['kind']}: {problem['url']}: {problem['message']}")
+    click.echo(f"{len(chosen) - failing} of {len(chosen)} sources OK")
+    if failing:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query")
+@common_options
+@click.option("-n", "--limit", default=20, show_default=True, help="How many results.")
+def search(query: str, db_path: str, schedules_dir: str, limit: int) -> None:
+    """Full-text search of stored items (title and text).
+
+    \b
+    Example:
+      monitor search "fentanyl operation"
+    """
+    from monitor.store import Store
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path}: no database yet; run `monitor crawl` first")
+    with Store(db_path) as store:
+        for row in store.search(query, limit=limit):
+            click.echo(f"{(row['published'] or '')[:10]:<10}  {row['source']:<18}  {row['title']}")
+            click.echo(f"{'':<10}  {row['url']}")
+
+
+def main() -> None:
+    cli(prog_name="monitor")

@@ -1,0 +1,530 @@
+"""Page -> article fields (text, title, dates and their sources, author, site, language, canonical URL).
+
+HTML goes through trafilatura, PDF through pypdf; a page that is not an article gives ``None`` and
+``why_not_article()`` names the reason (one of ``NOT_ARTICLE_REASONS``) for the crawler's skip record.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from urllib.parse import urljoin, urlsplit
+
+from dateutil import parser as date_parser
+from lxml import etree
+from lxml.html import HtmlElement
+from pypdf import PdfReader
+from trafilatura import bare_extraction, load_html
+from trafilatura.deduplication import content_fingerprint
+
+logger = logging.getLogger(__name__)
+
+# Less main text than this is not an article (trafilatura's own MIN_EXTRACTED_SIZE).
+NOT_ARTICLE_MIN_CHARS = 250
+# Main text made mostly of link text (menus, teaser lists) is not an article.
+NOT_ARTICLE_MAX_LINK_SHARE = 0.5
+# A precision-mode result shorter than this share of the balanced result lost the story:
+# it latched onto a side block (a reprint notice, a caption), so the balanced result is used.
+PRECISION_KEEP_SHARE = 0.3
+
+NOT_ARTICLE_REASONS = {
+    "empty": "empty document",
+    "binary": "binary data, not text",
+    "not-html": "not an HTML document",
+    "no-main-text": "no main text found",
+    "too-short": f"main text shorter than {NOT_ARTICLE_MIN_CHARS} characters",
+    "mostly-links": "main text is mostly link text (navigation or a listing)",
+    "listing": "a list of headlines (a listing or front page)",
+}
+
+_PDF_MIN_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Article:
+    """One extracted article; dates are ISO 8601, each ``*_from`` says where its date was found."""
+
+    url: str
+    title: str | None
+    text: str
+    published: str | None
+    published_from: str | None
+    modified: str | None
+    modified_from: str | None
+    author: str | None
+    site: str | None
+    language: str | None
+    canonical_url: str | None
+    description: str | None
+    fingerprint: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> Article | None:
+    """Extract the article of an HTML page (str or bytes in any encoding); ``None`` if it has none."""
+    return extract_article_with_reason(html, url)[0]
+
+
+def why_not_article(html: str | bytes, url: str | None = None) -> str:
+    """Why the page gives no article, as ``"<code>: <explanation>"``; ``""`` if it is an article."""
+    reason = extract_article_with_reason(html, url)[1]
+    return f"{reason}: {NOT_ARTICLE_REASONS[reason]}" if reason else ""
+
+
+def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tuple[Article | None, str]:
+    """Both answers in one pass: ``(article, "")`` or ``(None, reason code from NOT_ARTICLE_REASONS)``."""
+    if not html or not html.strip():
+        return None, "empty"
+    text = html if isinstance(html, str) else decode_html(html)
+    if text is None or _looks_binary(text):
+        return None, "binary"
+    if not text.strip():
+        return None, "empty"
+    tree = _parse(text)
+    if tree is None:
+        return None, "not-html"
+
+    document = _trafilatura(tree, url, favor_precision=True, with_metadata=True)
+    balanced = _trafilatura(tree, url, favor_precision=False, with_metadata=False)
+    main_text = _paragraphs(document.text if document is not None else "")
+    balanced_text = _paragraphs(balanced.text if balanced is not None else "")
+    if len(main_text) < PRECISION_KEEP_SHARE * len(balanced_text):
+        main_text = balanced_text
+
+    reason = _not_article_reason(tree, main_text)
+    if reason:
+        return None, reason
+
+    meta = _PageMetadata(tree, url)
+    title = _clean(document.title) if document is not None else None
+    published, published_from = meta.published()
+    if published is None and document is not None and document.date:
+        published, published_from = _iso_date(document.date), "htmldate"
+    modified, modified_from = meta.modified()
+    article = Article(
+        url=url or meta.canonical_url or "",
+        title=title,
+        text=main_text,
+        published=published,
+        published_from=published_from if published else None,
+        modified=modified,
+        modified_from=modified_from,
+        author=_clean(document.author) if document is not None else None,
+        site=meta.site_name() or (_clean(document.sitename) if document is not None else None),
+        language=meta.language(),
+        canonical_url=meta.canonical_url,
+        description=(_clean(document.description) if document is not None else None) or meta.description(),
+        fingerprint=content_fingerprint(f"{title} {main_text}"),
+    )
+    return article, ""
+
+
+def extract_pdf(data: bytes, url: str | None = None) -> Article | None:
+    """Extract a PDF press release via pypdf; encrypted, broken or text-less PDFs give ``None``."""
+    if not data or not data.lstrip()[:5] == b"%PDF-":
+        logger.warning("not a PDF document: %s", url)
+        return None
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            logger.warning("encrypted PDF, cannot read: %s", url)
+            return None
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+        created = info.creation_date if info else None
+        changed = info.modification_date if info else None
+        info_title = info.title if info else None
+        info_author = info.author if info else None
+        language = reader.trailer["/Root"].get("/Lang")
+    except Exception as exc:  # noqa: BLE001 -- pypdf raises many types on malformed input
+        logger.warning("unreadable PDF %s: %s", url, exc)
+        return None
+
+    text = _pdf_paragraphs("\n".join(pages))
+    if len(text) < _PDF_MIN_CHARS:
+        logger.warning("PDF without extractable text: %s", url)
+        return None
+    title = _clean(str(info_title)) if info_title else None
+    if not title:
+        title = text.split("\n\n", 1)[0][:200]
+    published = created.isoformat() if isinstance(created, datetime) else None
+    modified = changed.isoformat() if isinstance(changed, datetime) else None
+    return Article(
+        url=url or "",
+        title=title,
+        text=text,
+        published=published,
+        published_from="pdf:metadata" if published else None,
+        modified=modified,
+        modified_from="pdf:metadata" if modified else None,
+        author=_clean(str(info_author)) if info_author else None,
+        site=None,
+        language=_language_code(str(language)) if language else None,
+        canonical_url=None,
+        description=None,
+        fingerprint=content_fingerprint(f"{title} {text}"),
+    )
+
+
+# ---------------------------------------------------------------- decoding and parsing
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_:.-]+)""", re.I)
+# WHATWG: these labels mean windows-1252; a UTF-16 label without a BOM means UTF-8.
+_CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
+                    "us-ascii": "cp1252", "iso8859-1": "cp1252", "utf-16": "utf-8", "utf-16le": "utf-8",
+                    "utf-16be": "utf-8", "x-user-defined": "cp1252"}
+
+
+def decode_html(data: bytes) -> str:
+    """Decode page bytes: BOM, then a declared charset, then UTF-8, then windows-1252 (never raises)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    # UTF-16 without a BOM shows as NUL bytes around the first "<"
+    if data[:2] == b"<\x00":
+        return data.decode("utf-16-le", errors="replace")
+    if data[:2] == b"\x00<":
+        return data.decode("utf-16-be", errors="replace")
+    declared = _declared_charset(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared)
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    return data.decode(declared or "cp1252", errors="replace")
+
+
+def _declared_charset(head: bytes) -> str | None:
+    match = _DECLARED_CHARSET.search(head)
+    if not match:
+        return None
+    label = (match.group(1) or match.group(2)).decode("ascii").lower()
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _looks_binary(text: str) -> bool:
+    head = text[:4096]
+    if "\x00" in head:
+        return True
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return controls > 0.05 * len(head)
+
+
+def _parse(text: str) -> HtmlElement | None:
+    try:
+        return load_html(text)
+    except (etree.ParserError, ValueError, TypeError) as exc:
+        logger.debug("unparseable HTML: %s", exc)
+        return None
+
+
+def _trafilatura(tree: HtmlElement, url: str | None, *, favor_precision: bool, with_metadata: bool):
+    # no dedup cache (process-wide state), no comments; bare_extraction copies the tree it is given
+    return bare_extraction(
+        tree,
+        url=url,
+        favor_precision=favor_precision,
+        include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
+        include_images=False,
+        deduplicate=False,
+        with_metadata=with_metadata,
+        output_format="python",
+    )
+
+
+def _paragraphs(text: str) -> str:
+    """One paragraph per extracted line (headings, list items included), blank-line separated."""
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def _pdf_paragraphs(text: str) -> str:
+    """Join PDF lines into paragraphs: a short line ending a sentence closes its paragraph."""
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    width = max((len(line) for line in lines), default=0)
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if not line:
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        current.append(line)
+        if len(line) < 0.75 * width and line[-1] in ".!?:\"'”’)":
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = re.sub(r"\s+", " ", value).strip()
+    return value or None
+
+
+# ---------------------------------------------------------------- not-an-article rules
+
+_LINK_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "a", "span", "div")
+_DATE_LINE = re.compile(
+    r"^(?:\w+,? )?(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (?:\d{1,2},? )?\d{4}$"
+    r"|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$",
+    re.I,
+)
+
+
+def _not_article_reason(tree: HtmlElement, text: str) -> str:
+    if not text:
+        return "no-main-text"
+    if len(text) < NOT_ARTICLE_MIN_CHARS:
+        return "too-short"
+    lines = text.split("\n\n")
+    shares = _link_shares(tree)
+    link_chars = sum(shares.get(_norm(line), 0.0) * len(line) for line in lines)
+    if link_chars > NOT_ARTICLE_MAX_LINK_SHARE * sum(len(line) for line in lines):
+        return "mostly-links"
+    # a listing: several linked headlines, or one date line per teaser
+    headlines = sum(1 for line in lines if shares.get(_norm(line), 0.0) >= 0.9 and len(line.split()) >= 4)
+    dates = sum(1 for line in lines if _DATE_LINE.match(line))
+    if headlines >= 5 or dates >= 4:
+        return "listing"
+    return ""
+
+
+def _link_shares(tree: HtmlElement) -> dict[str, float]:
+    """Normalised text of each short block of the page -> share of it that is link text."""
+    shares: dict[str, float] = {}
+    body = tree.find("body")
+    for element in (body if body is not None else tree).iter(*_LINK_BLOCKS):
+        text = _norm(element.text_content())
+        if not text or len(text) > 600 or text in shares:
+            continue
+        linked = len(text) if element.tag == "a" else sum(len(_norm(a.text_content())) for a in element.iter("a"))
+        shares[text] = min(1.0, linked / len(text))
+    return shares
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+# ---------------------------------------------------------------- page metadata
+
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "og:published_time", "published_time",
+    "pubdate", "publishdate", "publish-date", "publish_date", "publication_date", "date.issued",
+    "dcterms.issued", "dc.date.issued", "dcterms.created", "dc.date.created", "dcterms.date", "dc.date",
+    "sailthru.date", "parsely-pub-date", "date",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time", "modified_time",
+    "dcterms.modified", "dc.date.modified", "last-modified", "lastmod",
+)
+_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+                  "report", "pressrelease", "socialmediaposting", "liveblogposting", "scholarlyarticle"}
+_UPDATE_HINT = re.compile(r"updat|modif|revis", re.I)
+
+
+class _PageMetadata:
+    """Explicit metadata of a parsed page: meta tags, JSON-LD, microdata, <time datetime>, links."""
+
+    def __init__(self, tree: HtmlElement, url: str | None) -> None:
+        self.tree = tree
+        self.url = url
+        self.meta = self._meta_tags()
+        self.json_ld = self._json_ld_nodes()
+        self.canonical_url = self._canonical()
+
+    def _meta_tags(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for element in self.tree.iter("meta"):
+            key = element.get("property") or element.get("name") or element.get("http-equiv")
+            value = element.get("content")
+            if key and value and value.strip():
+                found.setdefault(key.strip().lower(), value.strip())
+        return found
+
+    def _json_ld_nodes(self) -> list[dict]:
+        nodes: list[dict] = []
+        for script in self.tree.iter("script"):
+            if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+                continue
+            try:
+                data = json.loads(script.text, strict=False)
+            except ValueError:
+                logger.debug("invalid JSON-LD block ignored")
+                continue
+            nodes.extend(_walk_json_ld(data))
+        # article-like nodes first: a page's WebSite / Organization nodes carry other dates
+        return sorted(nodes, key=lambda node: 0 if _json_ld_types(node) & _ARTICLE_TYPES else 1)
+
+    def _canonical(self) -> str | None:
+        candidates = [link.get("href") for link in self.tree.iter("link")
+                      if "canonical" in (link.get("rel") or "").lower().split()]
+        candidates.append(self.meta.get("og:url"))
+        for href in candidates:
+            if href and href.strip():
+                absolute = urljoin(self.url or "", href.strip())
+                if urlsplit(absolute).scheme in ("http", "https") and urlsplit(absolute).netloc:
+                    return absolute
+        return None
+
+    def published(self) -> tuple[str | None, str | None]:
+        return self._date(_PUBLISHED_META, "datePublished", modified=False)
+
+    def modified(self) -> tuple[str | None, str | None]:
+        return self._date(_MODIFIED_META, "dateModified", modified=True)
+
+    def _date(self, meta_names: tuple[str, ...], schema_key: str, *, modified: bool) -> tuple[str | None, str | None]:
+        for name in meta_names:
+            value = _iso_date(self.meta.get(name))
+            if value:
+                return value, f"meta:{name}"
+        for node in self.json_ld:
+            value = _iso_date(_json_ld_text(node.get(schema_key)))
+            if value:
+                return value, f"json-ld:{schema_key}"
+        for element in self.tree.xpath(f"//*[@itemprop='{schema_key}']"):
+            value = _iso_date(element.get("datetime") or element.get("content") or element.text_content())
+            if value:
+                return value, f"microdata:{schema_key}"
+        for element in self._time_elements():
+            hint = " ".join(filter(None, (element.get("class"), element.get("itemprop"),
+                                          (element.getparent().text if element.getparent() is not None else None))))
+            if bool(_UPDATE_HINT.search(hint)) != modified:
+                continue
+            value = _iso_date(element.get("datetime"))
+            if value:
+                return value, "time[datetime]"
+        return None, None
+
+    def _time_elements(self) -> Iterator[HtmlElement]:
+        scopes = self.tree.xpath("//article | //main | //*[@role='main']") or [self.tree]
+        for scope in scopes:
+            for element in scope.iter("time"):
+                if element.get("datetime") and not element.xpath("ancestor::nav | ancestor::footer | ancestor::aside"):
+                    yield element
+
+    def site_name(self) -> str | None:
+        name = self.meta.get("og:site_name") or self.meta.get("application-name")
+        if not name:
+            for node in self.json_ld:
+                publisher = node.get("publisher")
+                if isinstance(publisher, list) and publisher:
+                    publisher = publisher[0]
+                if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+                    name = publisher["name"]
+                    break
+        return _clean(name)
+
+    def description(self) -> str | None:
+        return _clean(self.meta.get("description") or self.meta.get("og:description"))
+
+    def language(self) -> str | None:
+        for value in (self.tree.get("lang"), self.tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+                      self.meta.get("content-language"), self.meta.get("og:locale"), self.meta.get("language"),
+                      *(_json_ld_text(node.get("inLanguage")) for node in self.json_ld)):
+            code = _language_code(value)
+            if code:
+                return code
+        return None
+
+
+def _walk_json_ld(data: object) -> Iterator[dict]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _walk_json_ld(item)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+            if isinstance(data.get(key), (list, dict)):
+                yield from _walk_json_ld(data[key])
+
+
+def _json_ld_types(node: dict) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def _json_ld_text(value: object) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("@value") or value.get("name")
+    return value if isinstance(value, str) else None
+
+
+def _language_code(value: str | None) -> str | None:
+    """'en-US', 'en_US', 'EN' -> 'en'; anything that is not a language tag -> None."""
+    if not value:
+        return None
+    match = re.match(r"^\s*([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{1,8})*\s*$", value)
+    return match.group(1).lower() if match else None
+
+
+_FAR_PAST = datetime(1, 1, 1, 0, 0, 0)
+# zone abbreviations common on US newsrooms; any other name (IST is three zones) stays naive
+_ZONE_OFFSETS = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+                 "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10}
+
+
+def _zone(name: str | None, offset: int | None) -> int | None:
+    """dateutil tzinfos hook: seconds east of UTC, or None to leave the time naive (no warning)."""
+    if offset is not None:
+        return offset
+    hours = _ZONE_OFFSETS.get((name or "").upper())
+    return None if hours is None else hours * 3600
+
+_OTHER_PAST = datetime(2, 2, 2, 1, 1, 1)
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A date or datetime string -> ISO 8601 (date only when no time was given); junk -> None."""
+    if not value or not re.search(r"\d", value):
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value)
+        has_time = "T" in value or " " in value or len(value) > 10
+    except ValueError:
+        try:
+            parsed = date_parser.parse(value, default=_FAR_PAST, tzinfos=_zone)
+            other = date_parser.parse(value, default=_OTHER_PAST, tzinfos=_zone)
+        except (ValueError, OverflowError):
+            return None
+        if (parsed.year, parsed.month, parsed.day) != (other.year, other.month, other.day):
+            return None  # only part of a date ("2019", "November 2019")
+        has_time = (parsed.hour, parsed.minute) == (other.hour, other.minute)
+    if not 1990 <= parsed.year <= date.today().year + 1:
+        return None
+    return parsed.isoformat() if has_time else parsed.date().isoformat()

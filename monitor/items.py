@@ -1,0 +1,66 @@
+"""What spiders hand to the pipelines: fetched pages and crawl problems, and the error kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Every kind of problem recorded in the `errors` table. The README's table is checked against it.
+ERROR_KINDS: dict[str, str] = {
+    "http_error": "the server answered 4xx or 5xx (after retries for 5xx and 429)",
+    "timeout": "no complete answer within the download timeout",
+    "connection": "DNS failure, refused or dropped connection, truncated response",
+    "too_large": "the body was larger than MONITOR_MAX_PAGE_BYTES (after decompression)",
+    "robots": "robots.txt forbids the URL",
+    "redirect": "a redirect loop or too many redirects",
+    "bad_feed": "a feed that could not be parsed or has no entries",
+    "bad_sitemap": "a sitemap that could not be parsed",
+    "bad_entry": "a feed or sitemap entry without a usable link",
+    "unsafe_url": "a link to a scheme other than http(s) (file:, data:, ftp:, javascript:, mailto:)",
+    "unsupported_content": "a response that is neither HTML, a feed, a sitemap nor a PDF",
+    "no_links": "a listing page where no article link was found",
+    "extract_error": "the extractor failed on a page (a bug or a broken PDF)",
+    "not_article": "(a skip) the page has no article text: a front page, a listing, a form",
+    "spider_error": "an unexpected exception in a spider callback (a bug: please report it)",
+    "download_error": "any other download failure",
+}
+
+
+@dataclass
+class Page:
+    """A fetched article page (HTML or PDF), before extraction."""
+
+    source: str
+    url: str                     # the URL that answered (after redirects)
+    body: bytes
+    requested_url: str = ""      # the link as discovered (before redirects)
+    status: int = 200
+    content_type: str = ""
+    agency: str | None = None
+    item_kind: str | None = None
+    via: str | None = None       # the feed, sitemap or listing page that linked to it
+    hint: dict = field(default_factory=dict)  # title / published / summary seen in the feed
+
+
+@dataclass
+class CrawlProblem:
+    """Something that went wrong (or was skipped) for one URL of one source."""
+
+    source: str | None
+    url: str | None
+    kind: str
+    message: str
+    severity: str = "error"      # "error" or "skip"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ERROR_KINDS:
+            raise ValueError(f"unknown error kind {self.kind!r}")
+
+
+@dataclass
+class ArticleItem:
+    """A page with its extracted article (a dict of `monitor.extract.Article` fields)."""
+
+    page: Page
+    article: dict
+    outcome: str | None = None   # set by the store: new, updated, duplicate, unchanged
+    item_id: str | None = None

@@ -1,0 +1,42 @@
+"""Downloader middleware: an article URL that is already stored is not fetched again."""
+
+from __future__ import annotations
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from monitor.store import Store
+from spiders.base import AlreadyStored
+
+
+class KnownArticleFilter:
+    """Drops requests for article links whose canonical URL is stored or sighted already,
+    counting them as `monitor/known/<source>`. Off with MONITOR_REFETCH_KNOWN=1."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.db_path = crawler.settings.get("MONITOR_DB")
+        self.store: Store | None = None
+        crawler.signals.connect(self.open, signal=signals.spider_opened)
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "KnownArticleFilter":
+        if crawler.settings.getbool("MONITOR_REFETCH_KNOWN"):
+            raise NotConfigured("MONITOR_REFETCH_KNOWN is on")
+        return cls(crawler)
+
+    def open(self) -> None:
+        self.store = Store(self.db_path)
+        self.store.migrate()
+
+    def close(self) -> None:
+        if self.store:
+            self.store.close()
+
+    def process_request(self, request: Request) -> None:
+        if request.meta.get("role") == "article" and self.store.is_known_url(request.url):
+            self.stats.inc_value(f"monitor/known/{request.meta.get('source')}")
+            raise AlreadyStored(f"already stored: {request.url}")
+        return None

@@ -1,0 +1,100 @@
+"""Thin Scrapy glue: extract each fetched page, then store it (or the problem) in SQLite.
+
+Outcomes are counted in Scrapy stats under `monitor/<outcome>/<source>`."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from monitor import extract
+from monitor.items import ArticleItem, CrawlProblem, Page
+from monitor.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """Page -> ArticleItem via `monitor.extract`; a page without an article becomes a skip."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
+        return cls(crawler)
+
+    def process_item(self, item):
+        if not isinstance(item, Page):
+            return item
+        return extract_page(item)
+
+
+def extract_page(page: Page) -> ArticleItem | CrawlProblem:
+    """Run the right extractor on a fetched page; never raises for bad input."""
+    is_pdf = page.content_type == "application/pdf"
+    try:
+        article = (extract.extract_pdf(page.body, page.url) if is_pdf
+                   else extract.extract_article(page.body, page.url))
+    except Exception as exc:  # an extractor bug must cost one page, not the crawl
+        logger.exception("extractor failed on %s", page.url)
+        return CrawlProblem(page.source, page.url, "extract_error",
+                            f"{exc.__class__.__name__}: {exc}")
+    if article is None:
+        reason = "PDF without extractable text (broken, encrypted or scanned)" if is_pdf \
+            else extract.why_not_article(page.body, page.url)
+        kind = "extract_error" if is_pdf else "not_article"
+        return CrawlProblem(page.source, page.url, kind, reason,
+                            severity="error" if is_pdf else "skip")
+    fields = article.to_dict()
+    hint = page.hint or {}
+    if not fields.get("title") and hint.get("title"):
+        fields["title"] = hint["title"]
+    if not fields.get("published") and hint.get("published"):
+        fields["published"], fields["published_from"] = hint["published"], "feed"
+    fields["content_type"] = page.content_type
+    return ArticleItem(page=page, article=fields)
+
+
+class StorePipeline:
+    """Writes every ArticleItem and CrawlProblem to the database, one transaction each."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.stats = crawler.stats
+        self.db_path = settings.get("MONITOR_DB")
+        self.run_id = settings.getint("MONITOR_RUN_ID") or None
+        self.store: Store | None = None
+        crawler.signals.connect(self.open, signal=signals.spider_opened)
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
+        return cls(crawler)
+
+    def open(self) -> None:
+        self.store = Store(self.db_path)
+        self.store.migrate()
+
+    def close(self) -> None:
+        if self.store:
+            self.store.close()
+
+    def process_item(self, item):
+        if isinstance(item, CrawlProblem):
+            self.store.record_error(run_id=self.run_id, source=item.source, url=item.url,
+                                    kind=item.kind, message=item.message, severity=item.severity)
+            counter = "skipped" if item.severity == "skip" else "errors"
+            self.stats.inc_value(f"monitor/{counter}/{item.source}")
+            return item
+        if isinstance(item, ArticleItem):
+            page = item.page
+            item.outcome, item.item_id = self.store.save_article(
+                item.article, url=page.url, requested_url=page.requested_url,
+                source=page.source, agency=page.agency, item_kind=page.item_kind,
+                via=page.via, run_id=self.run_id)
+            self.stats.inc_value(f"monitor/{item.outcome}/{page.source}")
+            page.body = b""  # the text is stored; do not keep the raw page in memory
+        return item

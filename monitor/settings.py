@@ -1,0 +1,92 @@
+"""Scrapy settings for monitor (`scrapy.cfg` points here) and every MONITOR_* setting.
+
+Precedence: these defaults < schedules/*.toml < environment (MONITOR_*) < command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "monitor"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# -- monitor's own settings: name -> (default, one-line description) --------------------------
+# Read them with `monitor.settings.get(name)`; the environment overrides each one, and a test
+# fails if one is missing from the README.
+MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
+    "MONITOR_DB": ("data/monitor.db", "Path of the SQLite database."),
+    "MONITOR_SCHEDULES": ("schedules", "Directory of schedule files (*.toml)."),
+    "MONITOR_CONTACT": ("https://github.com/monitor-news/monitor",
+                        "Contact URL or e-mail sent in the User-Agent so site owners can reach you."),
+    "MONITOR_MAX_PAGE_BYTES": (10 * 1024 * 1024,
+                               "Largest response body accepted, in bytes (after decompression)."),
+    "MONITOR_DOWNLOAD_TIMEOUT": (30, "Seconds before a request is abandoned."),
+    "MONITOR_RETRIES": (2, "Retries of a request that failed with a timeout or a 5xx/429."),
+    "MONITOR_CONCURRENCY_PER_DOMAIN": (2, "Parallel requests to one host."),
+    "MONITOR_OBEY_ROBOTS": (True, "Obey robots.txt (set 0 only for your own sites)."),
+    "MONITOR_AUTOTHROTTLE": (True, "Adapt the request rate to each host's response times."),
+    "MONITOR_REFETCH_KNOWN": (False, "Fetch article URLs that are already stored (normally skipped)."),
+    "MONITOR_PROGRESS": (False, "Print a line per stored item or problem while crawling."),
+    "MONITOR_CHECK_ONLY": (False, "Discover article links but fetch none (`monitor sources check`)."),
+    "MONITOR_RUN_ID": (0, "Internal: the `runs` row a crawl process records into."),
+}
+
+
+def get(name: str, overrides: dict | None = None) -> object:
+    """A MONITOR_* setting: command-line override, else environment, else default, typed like
+    the default."""
+    default, _ = MONITOR_SETTINGS[name]
+    if overrides and overrides.get(name) is not None:
+        return overrides[name]
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def user_agent(contact: str | None = None) -> str:
+    return f"monitor/0.1 (news monitoring; +{contact or get('MONITOR_CONTACT')})"
+
+
+# Scrapy reads these module attributes, so every MONITOR_* setting is a Scrapy setting too.
+globals().update({name: get(name) for name in MONITOR_SETTINGS})
+
+# -- Scrapy ------------------------------------------------------------------------------------
+USER_AGENT = user_agent()
+ROBOTSTXT_OBEY = bool(get("MONITOR_OBEY_ROBOTS"))
+AUTOTHROTTLE_ENABLED = bool(get("MONITOR_AUTOTHROTTLE"))
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = int(get("MONITOR_CONCURRENCY_PER_DOMAIN"))
+DOWNLOAD_DELAY = 0.25
+DOWNLOAD_TIMEOUT = int(get("MONITOR_DOWNLOAD_TIMEOUT"))
+DOWNLOAD_MAXSIZE = int(get("MONITOR_MAX_PAGE_BYTES"))
+DOWNLOAD_WARNSIZE = DOWNLOAD_MAXSIZE // 2
+RETRY_ENABLED = True
+RETRY_TIMES = int(get("MONITOR_RETRIES"))
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# Only the web: a link to file://, data:, ftp:// or s3:// must never read anything.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    "monitor.middlewares.KnownArticleFilter": 90,
+}
+ITEM_PIPELINES = {
+    "monitor.pipelines.ExtractPipeline": 100,
+    "monitor.pipelines.StorePipeline": 800,
+}
+EXTENSIONS = {
+    "monitor.extensions.CrawlReport": 500,
+}

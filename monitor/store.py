@@ -1,0 +1,281 @@
+"""The SQLite database: schema (migrations), every write (one transaction per item), WAL, FTS.
+
+This is the only module that writes SQL. It never imports Scrapy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from monitor.dedupe import canonical_url, choose_canonical, content_hash, item_id
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DB = "data/monitor.db"
+BUSY_TIMEOUT_SECONDS = 30.0
+
+# Outcomes of saving one page.
+NEW, UPDATED, DUPLICATE, UNCHANGED = "new", "updated", "duplicate", "unchanged"
+# Run states.
+RUNNING, OK, PARTIAL, FAILED, ABORTED = "running", "ok", "partial", "failed", "aborted"
+
+migrations = Migrations("monitor")
+
+
+def utcnow() -> str:
+    """Now as ISO 8601 with an offset (Atom feeds and SQLite date functions both read it)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create({
+        "name": str, "schedule": str, "kind": str, "url": str, "agency": str, "item_kind": str,
+        "added": str, "updated": str, "last_run": int, "last_success": str,
+        "last_new_item": str, "failures_in_row": int, "last_error": str,
+    }, pk="name", not_null={"url"}, defaults={"failures_in_row": 0})
+    db["runs"].create({
+        "id": int, "trigger": str, "schedule": str, "sources": str, "started": str,
+        "ended": str, "status": str, "pid": int, "pages": int, "new": int, "updated": int,
+        "duplicate": int, "unchanged": int, "skipped": int, "errors": int, "message": str,
+    }, pk="id", defaults={"pages": 0, "new": 0, "updated": 0, "duplicate": 0,
+                          "unchanged": 0, "skipped": 0, "errors": 0})
+    db["items"].create({
+        "id": str, "url": str, "canonical_url": str, "source": str, "agency": str, "kind": str,
+        "title": str, "text": str, "description": str, "published": str, "published_from": str,
+        "modified": str, "modified_from": str, "author": str, "site": str, "language": str,
+        "content_type": str, "content_hash": str, "fingerprint": str, "relevance": float,
+        "first_seen": str, "last_seen": str, "last_changed": str, "status": str,
+        "duplicate_of": str, "first_run": int, "last_run": int,
+    }, pk="id", not_null={"url", "canonical_url", "text", "content_hash", "first_seen"},
+        defaults={"status": "live"}, foreign_keys=[("duplicate_of", "items", "id")])
+    db["items"].create_index(["canonical_url"], unique=True)
+    db["items"].create_index(["content_hash"])
+    db["items"].create_index(["published"])
+    db["items"].create_index(["first_seen"])
+    db["items"].create_index(["source"])
+    db["items"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    db["sightings"].create({
+        "id": int, "item_id": str, "url": str, "source": str, "run_id": int,
+        "seen_at": str, "via": str,
+    }, pk="id", foreign_keys=[("item_id", "items", "id")])
+    db["sightings"].create_index(["url"])
+    db["sightings"].create_index(["item_id", "url", "source", "run_id"], unique=True)
+    db["revisions"].create({
+        "id": int, "item_id": str, "title": str, "text": str, "content_hash": str,
+        "published": str, "modified": str, "valid_from": str, "replaced_at": str, "run_id": int,
+    }, pk="id", foreign_keys=[("item_id", "items", "id")])
+    db["revisions"].create_index(["item_id"])
+    db["errors"].create({
+        "id": int, "run_id": int, "source": str, "url": str, "kind": str, "severity": str,
+        "message": str, "at": str,
+    }, pk="id")
+    db["errors"].create_index(["run_id"])
+    db["errors"].create_index(["source", "at"])
+
+
+def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
+    """A connection with a busy timeout, WAL, and foreign keys on."""
+    conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a crash loses no committed item
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class Store:
+    """The monitor database. Open it, call `migrate()` once, then read and write."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *,
+                 busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = connect(self.path, busy_timeout=busy_timeout)
+        self.db = sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def migrate(self) -> None:
+        """Apply pending migrations; safe to call at every start, by any process."""
+        with self.write():  # the write lock first, so two processes never migrate at once
+            migrations.apply(self.db)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a second
+        writer process waits (busy timeout) instead of failing half-way with SQLITE_BUSY."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- sources and runs -------------------------------------------------------------------
+
+    def sync_sources(self, sources: list) -> None:
+        """Record the configured sources (a `monitor.config.Source` list) and their settings."""
+        now = utcnow()
+        with self.write() as db:
+            for source in sources:
+                existing = db["sources"].count_where("name = ?", [source.name])
+                row = {"name": source.name, "schedule": source.schedule, "kind": source.kind,
+                       "url": source.url, "agency": source.agency, "item_kind": source.item_kind,
+                       "updated": now}
+                if existing:
+                    db["sources"].update(source.name, row)
+                else:
+                    db["sources"].insert({**row, "added": now, "failures_in_row": 0})
+
+    def start_run(self, *, trigger: str, schedule: str | None, sources: list[str]) -> int:
+        with self.write() as db:
+            table = db["runs"]
+            table.insert({"trigger": trigger, "schedule": schedule, "sources": json.dumps(sources),
+                          "started": utcnow(), "status": RUNNING, "pid": os.getpid()})
+            return int(table.last_pk)
+
+    def finish_run(self, run_id: int, *, status: str, counts: dict[str, int],
+                   message: str | None = None, source_results: dict[str, dict] | None = None) -> None:
+        """Close a run with its totals and update the health of each of its sources."""
+        now = utcnow()
+        fields = {k: int(counts.get(k, 0)) for k in
+                  ("pages", "new", "updated", "duplicate", "unchanged", "skipped", "errors")}
+        with self.write() as db:
+            db["runs"].update(run_id, {**fields, "status": status, "ended": now, "message": message})
+            for name, result in (source_results or {}).items():
+                if not db["sources"].count_where("name = ?", [name]):
+                    continue
+                update: dict = {"last_run": run_id}
+                if result.get("failed"):
+                    db.execute("UPDATE sources SET failures_in_row = failures_in_row + 1, "
+                               "last_error = ? WHERE name = ?", [result.get("error"), name])
+                else:
+                    update.update({"last_success": now, "failures_in_row": 0})
+                if result.get("new"):
+                    update["last_new_item"] = now
+                db["sources"].update(name, update)
+
+    def run(self, run_id: int) -> dict:
+        return self.db["runs"].get(run_id)
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def record_error(self, *, run_id: int | None, source: str | None, url: str | None,
+                     kind: str, message: str, severity: str = "error") -> None:
+        """One failure (or a skip, with severity 'skip') of one URL in one run."""
+        with self.write() as db:
+            db["errors"].insert({"run_id": run_id, "source": source, "url": url, "kind": kind,
+                                 "severity": severity, "message": message[:2000], "at": utcnow()})
+
+    # -- items ------------------------------------------------------------------------------
+
+    def is_known_url(self, url: str) -> bool:
+        """Has a page at this URL (in canonical spelling) been stored or sighted already?"""
+        canon = canonical_url(url)
+        row = self.conn.execute(
+            "SELECT 1 FROM items WHERE canonical_url = ? UNION ALL "
+            "SELECT 1 FROM sightings WHERE url = ? LIMIT 1", [canon, canon]).fetchone()
+        return row is not None
+
+    def save_article(self, article: dict, *, url: str, source: str, run_id: int | None = None,
+                     agency: str | None = None, item_kind: str | None = None,
+                     via: str | None = None, requested_url: str | None = None) -> tuple[str, str]:
+        """Store one extracted article in one transaction; return (outcome, item id).
+
+        - same canonical URL as a stored item: `unchanged`, or `updated` with the old version
+          kept in revisions when title or text changed;
+        - same normalised text as a stored item at another URL: `duplicate`, a sighting of it;
+        - otherwise `new`.
+        Every outcome records a sighting of (url, source, run)."""
+        now = utcnow()
+        canon = choose_canonical(url, article.get("canonical_url"))
+        ident = item_id(canon)
+        digest = content_hash(article["text"])
+        sighted = {canonical_url(url)}
+        if requested_url:
+            sighted.add(canonical_url(requested_url))
+        with self.write() as db:
+            items = db["items"]
+            current = next(items.rows_where("id = ?", [ident]), None)
+            if current is None:
+                twin = next(items.rows_where("content_hash = ? AND duplicate_of IS NULL",
+                                             [digest], order_by="first_seen", limit=1), None)
+                if twin is not None:
+                    outcome, ident = DUPLICATE, twin["id"]
+                    items.update(ident, {"last_seen": now, "last_run": run_id})
+                else:
+                    outcome = NEW
+                    items.insert({
+                        **_article_columns(article), "id": ident, "url": url,
+                        "canonical_url": canon, "source": source, "agency": agency,
+                        "kind": item_kind, "content_hash": digest, "first_seen": now,
+                        "last_seen": now, "last_changed": now, "status": "live",
+                        "first_run": run_id, "last_run": run_id,
+                    })
+            elif current["content_hash"] != digest or current["title"] != article.get("title"):
+                outcome = UPDATED
+                db["revisions"].insert({
+                    "item_id": ident, "title": current["title"], "text": current["text"],
+                    "content_hash": current["content_hash"], "published": current["published"],
+                    "modified": current["modified"], "valid_from": current["last_changed"],
+                    "replaced_at": now, "run_id": run_id,
+                })
+                items.update(ident, {**_article_columns(article), "content_hash": digest,
+                                     "last_seen": now, "last_changed": now, "status": "live",
+                                     "last_run": run_id})
+            else:
+                outcome = UNCHANGED
+                items.update(ident, {"last_seen": now, "last_run": run_id, "status": "live"})
+            for seen_url in sorted(sighted):
+                db.execute(
+                    "INSERT OR IGNORE INTO sightings (item_id, url, source, run_id, seen_at, via) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [ident, seen_url, source, run_id, now, via])
+        return outcome, ident
+
+    def search(self, query: str, limit: int = 20) -> list[dict]:
+        """Full-text search on title and text; any user input is safe (tokens are quoted)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        sql = ("SELECT items.* FROM items JOIN items_fts ON items.rowid = items_fts.rowid "
+               "WHERE items_fts MATCH ? ORDER BY items_fts.rank LIMIT ?")
+        return [dict(row) for row in self.db.query(sql, [match, limit])]
+
+    def count(self, table: str) -> int:
+        return self.db[table].count
+
+
+ARTICLE_COLUMNS = ("title", "text", "description", "published", "published_from", "modified",
+                   "modified_from", "author", "site", "language", "content_type", "fingerprint")
+
+
+def _article_columns(article: dict) -> dict:
+    return {key: article.get(key) for key in ARTICLE_COLUMNS}
+
+
+def fts_query(text: str) -> str:
+    """User text as an FTS5 query of quoted tokens (AND), so syntax errors are impossible."""
+    tokens = re.findall(r"\w+", text, flags=re.UNICODE)
+    return " ".join('"' + token.replace('"', "") + '"' for token in tokens)

@@ -1,0 +1,290 @@
+"""The one spider machinery every kind shares: start from configured sources, detect what a
+source URL is (feed, sitemap, listing page, or a page advertising feeds), follow it to article
+pages, and turn every failure into a `CrawlProblem` instead of a log line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError,
+                               DownloadConnectionRefusedError, DownloadFailedError,
+                               DownloadTimeoutError, IgnoreRequest, ResponseDataLossError)
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from monitor.config import SOURCE_KINDS, Source, check_url
+from monitor.dedupe import canonical_url
+from monitor.items import CrawlProblem, Page
+
+
+class AlreadyStored(IgnoreRequest):
+    """Raised by `monitor.middlewares.KnownArticleFilter` for an article that is stored already."""
+
+
+class SourceSpider(scrapy.Spider):
+    """Crawls many configured sources in one process (`monitor crawl` uses it), or one source
+    given on the command line:
+
+        scrapy crawl sources -a url=https://www.dhs.gov/news-releases.xml -a source=dhs
+    """
+
+    name = "sources"
+    default_kind = "auto"
+
+    def __init__(self, sources: list[Source] | None = None, url: str | None = None,
+                 source: str | None = None, kind: str | None = None, follow: str | None = None,
+                 pages: str | int | None = None, agency: str | None = None,
+                 item_kind: str | None = None, allow_offsite: str | bool = False,
+                 max_items: str | int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if sources is None:
+            if not url:
+                raise ValueError(f"spider {self.name!r} needs sources, or -a url=...")
+            check_url(url)
+            kind = kind or self.default_kind
+            if kind not in SOURCE_KINDS:
+                raise ValueError(f"kind must be one of {', '.join(SOURCE_KINDS)}")
+            sources = [Source(
+                name=source or urlsplit(url).hostname or "cli", url=url, kind=kind,
+                follow=follow, pages=int(pages or 3), agency=agency,
+                item_kind=item_kind or ("press_release" if agency else "news"),
+                allow_offsite=str(allow_offsite).lower() in ("1", "true", "yes"),
+                max_items=int(max_items or 200), schedule="cli")]
+        self.sources = {s.name: s for s in sources}
+        self.articles_requested: Counter[str] = Counter()
+        self.seen_articles: set[str] = set()
+        self.seen_listings: set[str] = set()
+        self.detected: dict[str, str] = {}   # source -> the kind its URL turned out to be
+
+    @property
+    def check_only(self) -> bool:
+        return self.crawler.settings.getbool("MONITOR_CHECK_ONLY")
+
+    async def start(self):
+        for source in self.sources.values():
+            yield self.source_request(source, source.url, kind=source.kind, page=1)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def source_request(self, source: Source, url: str, *, kind: str, page: int) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_source, errback=self.on_error,
+                              dont_filter=page == 1,
+                              meta={"source": source.name, "role": "source", "kind": kind,
+                                    "page": page})
+
+    def article_requests(self, source: Source, link: str | None, *, via: str,
+                         hint: dict | None = None):
+        """A request for an article link, or a problem when the link is unusable. Each article
+        is requested once per run, and at most `max_items` per source."""
+        if not link:
+            yield CrawlProblem(source.name, via, "bad_entry", "entry without a link")
+            return
+        url = urljoin(via, link.strip()).split("#", 1)[0]
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            yield CrawlProblem(source.name, url[:500], "unsafe_url",
+                               f"link with scheme {scheme or 'none'!r} ignored (from {via})")
+            return
+        key = canonical_url(url)
+        if key in self.seen_articles:
+            return
+        if self.check_only:  # `monitor sources check`: count the link, fetch nothing
+            self.seen_articles.add(key)
+            return
+        if self.articles_requested[source.name] >= source.max_items:
+            self.crawler.stats.inc_value(f"monitor/over_max_items/{source.name}")
+            return
+        self.seen_articles.add(key)
+        self.articles_requested[source.name] += 1
+        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                             meta={"source": source.name, "role": "article", "via": via,
+                                   "hint": hint or {}})
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    def parse_source(self, response: Response):
+        """A source URL, or a page reached from one (feed, sitemap, next listing page)."""
+        source = self.sources[response.meta["source"]]
+        kind = response.meta["kind"]
+        body = _maybe_gunzip(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        if kind == "auto":
+            kind = self.detect_kind(response, body)
+            if kind == "html-with-feeds":
+                from spiders.listing import feed_links
+                self.note_detected(source, "feed")
+                for url in feed_links(response):
+                    yield self.source_request(source, url, kind="feed", page=2)
+                return
+            self.note_detected(source, kind)
+        elif response.meta["page"] == 1:
+            self.note_detected(source, kind)
+        if kind == "feed":
+            yield from self.follow_feed(response, source, body)
+        elif kind == "sitemap":
+            yield from self.follow_sitemap(response, source, body)
+        elif kind == "listing":
+            yield from self.follow_listing(response, source)
+        else:
+            yield CrawlProblem(source.name, response.url, "unsupported_content",
+                               f"not a feed, sitemap or HTML page ({_content_type(response)})")
+
+    def detect_kind(self, response: Response, body: bytes) -> str:
+        from spiders.feed import looks_like_feed
+        from spiders.listing import feed_links
+        from spiders.sitemap import looks_like_sitemap
+
+        if looks_like_sitemap(body):
+            return "sitemap"
+        if looks_like_feed(body, _content_type(response)):
+            return "feed"
+        if isinstance(response, TextResponse) and _is_html(response):
+            return "html-with-feeds" if feed_links(response) else "listing"
+        return "unknown"
+
+    def note_detected(self, source: Source, kind: str) -> None:
+        self.detected.setdefault(source.name, kind)
+        self.crawler.stats.set_value(f"monitor/detected/{source.name}", self.detected[source.name])
+
+    def follow_feed(self, response: Response, source: Source, body: bytes):
+        from spiders.feed import parse_feed
+
+        feed = parse_feed(body, response.url, _content_type(response))
+        if feed.problem and not feed.entries:
+            yield CrawlProblem(source.name, response.url, "bad_feed", feed.problem)
+            return
+        self.crawler.stats.inc_value(f"monitor/links/{source.name}", len(feed.entries))
+        for entry in feed.entries:
+            hint = {"title": entry.title, "published": entry.published, "summary": entry.summary}
+            yield from self.article_requests(source, entry.link, via=response.url, hint=hint)
+
+    def follow_sitemap(self, response: Response, source: Source, body: bytes):
+        from spiders.sitemap import parse_sitemap
+
+        sitemap = parse_sitemap(body)
+        if sitemap.problem and not sitemap.entries:
+            yield CrawlProblem(source.name, response.url, "bad_sitemap", sitemap.problem)
+            return
+        # Newest first: when max_items or `pages` cuts the list, the recent stories survive.
+        entries = sorted(sitemap.entries, key=lambda e: e.published or e.lastmod or "", reverse=True)
+        if sitemap.type == "sitemapindex":
+            for entry in entries[:source.pages]:
+                if urlsplit(urljoin(response.url, entry.loc)).scheme not in ("http", "https"):
+                    yield CrawlProblem(source.name, entry.loc[:500], "unsafe_url",
+                                       f"sitemap link ignored (from {response.url})")
+                    continue
+                yield self.source_request(source, urljoin(response.url, entry.loc),
+                                          kind="sitemap", page=response.meta["page"] + 1)
+            return
+        self.crawler.stats.inc_value(f"monitor/links/{source.name}", len(entries))
+        for entry in entries:
+            hint = {"title": entry.title, "published": entry.published or entry.lastmod}
+            yield from self.article_requests(source, entry.loc, via=response.url, hint=hint)
+
+    def follow_listing(self, response: Response, source: Source):
+        from spiders.listing import article_links, next_page
+
+        if not isinstance(response, TextResponse):
+            yield CrawlProblem(source.name, response.url, "unsupported_content",
+                               f"listing page is not HTML ({_content_type(response)})")
+            return
+        self.seen_listings.add(canonical_url(response.url))
+        following = next_page(response)
+        exclude = {following} if following else set()
+        links = article_links(response, source.follow, source.allow_offsite, exclude)
+        self.crawler.stats.inc_value(f"monitor/links/{source.name}", len(links))
+        if not links and response.meta["page"] == 1:
+            hint = f" matching {source.follow!r}" if source.follow else ""
+            yield CrawlProblem(source.name, response.url, "no_links",
+                               f"no article links{hint} on the listing page")
+        for link in links:
+            yield from self.article_requests(source, link, via=response.url)
+        page = response.meta["page"]
+        if following and page < source.pages and canonical_url(following) not in self.seen_listings:
+            yield self.source_request(source, following, kind="listing", page=page + 1)
+
+    def parse_article(self, response: Response):
+        source = self.sources[response.meta["source"]]
+        content_type = _content_type(response)
+        is_pdf = "pdf" in content_type or response.body[:5] == b"%PDF-"
+        if not is_pdf and not (isinstance(response, TextResponse) or content_type.startswith("text/")):
+            yield CrawlProblem(source.name, response.url, "unsupported_content",
+                               f"not an HTML page or a PDF ({content_type or 'no content type'})")
+            return
+        redirects = response.meta.get("redirect_urls") or [response.request.url]
+        yield Page(source=source.name, url=response.url, body=response.body,
+                   requested_url=redirects[0], status=response.status,
+                   content_type="application/pdf" if is_pdf else (content_type or "text/html"),
+                   agency=source.agency, item_kind=source.item_kind,
+                   via=response.meta.get("via"), hint=response.meta.get("hint") or {})
+
+    def on_error(self, failure):
+        """Every failed request becomes one CrawlProblem (the pipeline records it)."""
+        request = failure.request
+        if failure.check(AlreadyStored):
+            return
+        kind, message = classify_failure(failure)
+        yield CrawlProblem(request.meta.get("source"), request.url, kind, message)
+
+
+def classify_failure(failure) -> tuple[str, str]:
+    """(error kind, readable message) for a Twisted failure of a request."""
+    exc = failure.value
+    if failure.check(HttpError):
+        response = exc.response
+        return "http_error", f"HTTP {response.status} {_reason(response.status)}".strip()
+    if failure.check(DownloadTimeoutError, TimeoutError):
+        return "timeout", f"no answer in time: {exc}"
+    if failure.check(DownloadCancelledError) or "maxsize" in str(exc).lower() \
+            or "download_maxsize" in str(exc).lower():
+        return "too_large", str(exc) or "response larger than the size limit"
+    if failure.check(DNSLookupError, CannotResolveHostError, ConnectError,
+                     DownloadConnectionRefusedError, ConnectionLost, ResponseNeverReceived,
+                     ResponseFailed, ResponseDataLossError):
+        return "connection", f"{exc.__class__.__name__}: {exc}".rstrip(": ")
+    if failure.check(IgnoreRequest):
+        text = str(exc)
+        if "robots.txt" in text:
+            return "robots", "forbidden by robots.txt"
+        if "redirect" in text:
+            return "redirect", text
+        return "download_error", text or "request dropped"
+    if failure.check(DownloadFailedError):
+        return "download_error", str(exc)
+    return "download_error", f"{exc.__class__.__name__}: {exc}"
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _content_type(response: Response) -> str:
+    raw = response.headers.get(b"Content-Type") or b""
+    return raw.decode("latin-1").split(";")[0].strip().lower()
+
+
+def _is_html(response: Response) -> bool:
+    content_type = _content_type(response)
+    if "html" in content_type:
+        return True
+    head = response.body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def _maybe_gunzip(response: Response, max_size: int) -> bytes:
+    """The body, gunzipped when a .xml.gz sitemap or feed arrives still compressed."""
+    body = response.body
+    if body[:2] == b"\x1f\x8b":
+        try:
+            return gunzip(body, max_size=max_size)
+        except (OSError, ValueError, EOFError):
+            return b""
+    return body

@@ -1,0 +1,120 @@
+"""Feeds: RSS 0.9x/1.0/2.0 and Atom (through feedparser) and JSON Feed; broken feeds tolerated."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import feedparser
+
+from spiders.base import SourceSpider
+
+logger = logging.getLogger(__name__)
+
+FEED_CONTENT_TYPES = ("rss", "atom", "rdf", "feed+json", "xml")
+
+
+@dataclass
+class FeedEntry:
+    link: str | None
+    title: str | None = None
+    published: str | None = None
+    summary: str | None = None
+    extra_links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedFeed:
+    entries: list[FeedEntry]
+    title: str | None = None
+    problem: str | None = None   # why the feed is unreadable; entries may still be partial
+
+
+def looks_like_feed(body: bytes, content_type: str = "") -> bool:
+    """RSS, Atom, RDF or JSON Feed, judged from the first bytes (content types often lie)."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"{"):
+        return b"jsonfeed.org" in head
+    return any(marker in head for marker in (b"<rss", b"<feed", b"<rdf:rdf", b"<rdf"))
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
+    """Entries of a feed. Never raises: an unreadable feed gives no entries and a problem."""
+    if body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return _parse_json_feed(body)
+    try:
+        # BytesIO: feedparser fetches URLs and reads files when handed a string.
+        parsed = feedparser.parse(io.BytesIO(body), response_headers={
+            "content-location": url, "content-type": content_type or "application/xml"})
+    except Exception as exc:  # feedparser is robust, but a parser bug must not end the crawl
+        return ParsedFeed([], problem=f"feed parser failed: {exc.__class__.__name__}: {exc}")
+    entries = [_entry(e) for e in parsed.entries]
+    title = parsed.feed.get("title") if parsed.get("feed") else None
+    problem = None
+    if not entries:
+        reason = parsed.get("bozo_exception")
+        problem = f"no entries ({reason})" if reason else "no entries"
+        if not parsed.get("version") and not parsed.get("feed"):
+            problem = f"not a feed ({reason})" if reason else "not a feed"
+    elif parsed.get("bozo"):
+        logger.debug("tolerating malformed feed %s: %s", url, parsed.get("bozo_exception"))
+    return ParsedFeed(entries, title=title, problem=problem)
+
+
+def _entry(entry: dict) -> FeedEntry:
+    link = entry.get("link")
+    if not link:
+        for candidate in entry.get("links", []):
+            if candidate.get("href") and candidate.get("rel", "alternate") == "alternate":
+                link = candidate["href"]
+                break
+    if not link and entry.get("id", "").startswith(("http://", "https://")):
+        link = entry["id"]
+    return FeedEntry(link=link, title=_text(entry.get("title")),
+                     published=_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+                     summary=_text(entry.get("summary")))
+
+
+def _parse_json_feed(body: bytes) -> ParsedFeed:
+    try:
+        data = json.loads(body.decode("utf-8-sig", errors="replace"))
+    except ValueError as exc:
+        return ParsedFeed([], problem=f"invalid JSON Feed: {exc}")
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return ParsedFeed([], problem="invalid JSON Feed: no 'items' list")
+    entries = []
+    for item in data["items"]:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") or item.get("external_url")
+        if not isinstance(link, str):
+            link = item.get("id") if str(item.get("id", "")).startswith("http") else None
+        entries.append(FeedEntry(link=link, title=_text(item.get("title")),
+                                 published=_text(item.get("date_published")),
+                                 summary=_text(item.get("summary"))))
+    problem = None if entries else "no entries"
+    return ParsedFeed(entries, title=_text(data.get("title")), problem=problem)
+
+
+def _text(value: object) -> str | None:
+    return value.strip()[:2000] or None if isinstance(value, str) else None
+
+
+def _iso(parsed: time.struct_time | None) -> str | None:
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+class FeedSpider(SourceSpider):
+    """`scrapy crawl feed -a url=https://www.ice.gov/rss/news/all.xml`"""
+
+    name = "feed"
+    default_kind = "feed"

@@ -1,0 +1,95 @@
+"""The database: migrations, one transaction per item, dedup outcomes, revisions, safe search."""
+
+import sqlite3
+
+import pytest
+
+from monitor.store import DUPLICATE, NEW, UNCHANGED, UPDATED, Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "monitor.db") as store:
+        store.migrate()
+        yield store
+
+
+def article(text="Nineteen people were arrested in a four-day operation.", title="ICE arrests 19",
+            canonical=None):
+    return {"title": title, "text": text, "canonical_url": canonical, "published": "2019-11-06"}
+
+
+def test_migrations_are_idempotent_and_create_the_schema(store):
+    store.migrate()
+    tables = set(store.db.table_names())
+    assert {"items", "sightings", "revisions", "sources", "runs", "errors", "items_fts"} <= tables
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_new_then_unchanged_adds_one_item(store):
+    assert store.save_article(article(), url="https://a.org/x", source="s")[0] == NEW
+    assert store.save_article(article(), url="https://a.org/x", source="s")[0] == UNCHANGED
+    assert store.count("items") == 1
+
+
+def test_tracking_parameters_do_not_make_a_new_item(store):
+    store.save_article(article(), url="https://a.org/x?utm_source=rss#top", source="s")
+    outcome, _ = store.save_article(article(), url="https://a.org/x", source="s")
+    assert outcome == UNCHANGED and store.count("items") == 1
+
+
+def test_same_text_at_another_url_is_one_item_with_two_sightings(store):
+    _, first = store.save_article(article(), url="https://a.org/x", source="s", run_id=1)
+    outcome, second = store.save_article(article(text=" NINETEEN people were  arrested in a "
+                                                 "four-day operation. "),
+                                         url="https://a.org/archive/x", source="s", run_id=1)
+    assert (outcome, second) == (DUPLICATE, first)
+    assert store.count("items") == 1
+    urls = {row["url"] for row in store.db["sightings"].rows}
+    assert urls == {"https://a.org/x", "https://a.org/archive/x"}
+
+
+def test_changed_text_updates_item_and_keeps_old_version(store):
+    store.save_article(article(), url="https://a.org/x", source="s")
+    outcome, ident = store.save_article(article(text="Twenty-one people were arrested."),
+                                        url="https://a.org/x", source="s")
+    assert outcome == UPDATED
+    assert store.db["items"].get(ident)["text"] == "Twenty-one people were arrested."
+    revisions = list(store.db["revisions"].rows)
+    assert [r["text"] for r in revisions] == ["Nineteen people were arrested in a four-day operation."]
+
+
+def test_search_finds_stemmed_words_and_survives_hostile_input(store):
+    store.save_article(article(), url="https://a.org/x", source="s")
+    assert [r["title"] for r in store.search("arrest operations")] == ["ICE arrests 19"]
+    for hostile in ['"unbalanced', "AND OR NOT", "title:x*", "(((", "", "*", "NEAR(a b"]:
+        store.search(hostile)  # never raises
+
+
+def test_failed_write_leaves_no_partial_item(store):
+    # The sighting is written after the item, in the same transaction: make it fail.
+    with pytest.raises(sqlite3.Error):
+        store.save_article(article(), url="https://a.org/y", source="s", via=object())
+    assert store.count("items") == 0 and store.count("sightings") == 0
+
+
+def test_runs_and_source_health(store):
+    from monitor.config import Source
+    store.sync_sources([Source(name="s", url="https://a.org/feed")])
+    run = store.start_run(trigger="manual", schedule=None, sources=["s"])
+    assert store.run(run)["status"] == "running"
+    store.finish_run(run, status="failed", counts={"errors": 2},
+                     source_results={"s": {"failed": True, "error": "HTTP 500"}})
+    assert store.run(run)["status"] == "failed" and store.run(run)["errors"] == 2
+    assert store.db["sources"].get("s")["failures_in_row"] == 1
+    run = store.start_run(trigger="manual", schedule=None, sources=["s"])
+    store.finish_run(run, status="ok", counts={"new": 1}, source_results={"s": {"new": 1}})
+    source = store.db["sources"].get("s")
+    assert source["failures_in_row"] == 0 and source["last_new_item"] and source["last_success"]
+
+
+def test_known_url_lookup_uses_canonical_spelling(store):
+    store.save_article(article(), url="https://a.org/x", source="s")
+    assert store.is_known_url("HTTPS://A.ORG/x?utm_campaign=z#frag")
+    assert not store.is_known_url("https://a.org/other")
