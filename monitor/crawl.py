@@ -72,7 +72,7 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
             run_id = store.start_run(trigger=trigger, schedule=schedule, sources=names)
     overrides = {"MONITOR_RUN_ID": run_id or 0, "MONITOR_PROGRESS": progress,
                  "MONITOR_CHECK_ONLY": check_only, "LOG_LEVEL": log_level, **(settings or {})}
-    process = CrawlerProcess(scrapy_settings(db_path, overrides), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(db_path, overrides))
     crawler = process.create_crawler(SourceSpider)
     process.crawl(crawler, sources=sources)
     message = None

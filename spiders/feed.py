@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -52,7 +54,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
             "content-location": url, "content-type": content_type or "application/xml"})
     except Exception as exc:  # feedparser is robust, but a parser bug must not end the crawl
         return ParsedFeed([], problem=f"feed parser failed: {exc.__class__.__name__}: {exc}")
-    entries = [_entry(e) for e in parsed.entries]
+    entries = [_entry(e) for e in parsed.entries] or _salvage_entries(body)
     title = parsed.feed.get("title") if parsed.get("feed") else None
     problem = None
     if not entries:
@@ -63,6 +65,28 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     elif parsed.get("bozo"):
         logger.debug("tolerating malformed feed %s: %s", url, parsed.get("bozo_exception"))
     return ParsedFeed(entries, title=title, problem=problem)
+
+
+# Last resort for feeds too broken for feedparser (bad declarations, stray prefixes): item
+# blocks and their first link, found by pattern. Bounded patterns keep this linear.
+ITEM_BLOCK = re.compile(rb"<(?:[\w-]+:)?(item|entry)\b[^>]{0,500}>(.{0,20000}?)</(?:[\w-]+:)?\1\s*>",
+                        re.DOTALL | re.IGNORECASE)
+ITEM_LINK = re.compile(rb"<(?:[\w-]+:)?link\b[^>]{0,500}?(?:href\s*=\s*[\"']([^\"'<>]{1,2000})[\"'][^>]{0,500}>"
+                       rb"|>\s*(https?://[^<\s]{1,2000})\s*<)", re.IGNORECASE)
+ITEM_TITLE = re.compile(rb"<(?:[\w-]+:)?title\b[^>]{0,500}>([^<]{1,1000})<", re.IGNORECASE)
+
+
+def _salvage_entries(body: bytes) -> list[FeedEntry]:
+    entries = []
+    for match in ITEM_BLOCK.finditer(body):
+        block = match.group(2)
+        link = ITEM_LINK.search(block)
+        title = ITEM_TITLE.search(block)
+        if link:
+            href = (link.group(1) or link.group(2)).decode("utf-8", "replace")
+            entries.append(FeedEntry(link=html.unescape(href.strip()), title=html.unescape(
+                title.group(1).decode("utf-8", "replace")).strip() if title else None))
+    return entries
 
 
 def _entry(entry: dict) -> FeedEntry:
