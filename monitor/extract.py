@@ -96,15 +96,16 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
     balanced = _trafilatura(tree, url, favor_precision=False, with_metadata=False)
     main_text = _paragraphs(document.text if document is not None else "")
     balanced_text = _paragraphs(balanced.text if balanced is not None else "")
-    if len(main_text) < PRECISION_KEEP_SHARE * len(balanced_text):
+    if len(main_text) < max(NOT_ARTICLE_MIN_CHARS, PRECISION_KEEP_SHARE * len(balanced_text)):
         main_text = balanced_text
 
+    title = _clean(document.title) if document is not None else None
+    main_text = _without_title(main_text, title)
     reason = _not_article_reason(tree, main_text)
     if reason:
         return None, reason
 
     meta = _PageMetadata(tree, url)
-    title = _clean(document.title) if document is not None else None
     published, published_from = meta.published()
     if published is None and document is not None and document.date:
         published, published_from = _iso_date(document.date), "htmldate"
@@ -264,6 +265,12 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
+def _without_title(text: str, title: str | None) -> str:
+    """The title is its own field: drop it when the text repeats it as its first paragraph."""
+    first, _, rest = text.partition("\n\n")
+    return rest if title and _norm(first) == _norm(title) else text
+
+
 def _pdf_paragraphs(text: str) -> str:
     """Join PDF lines into paragraphs: a short line ending a sentence closes its paragraph."""
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
@@ -313,23 +320,56 @@ def _not_article_reason(tree: HtmlElement, text: str) -> str:
     if link_chars > NOT_ARTICLE_MAX_LINK_SHARE * sum(len(line) for line in lines):
         return "mostly-links"
     # a listing: several linked headlines, or one date line per teaser
-    headlines = sum(1 for line in lines if shares.get(_norm(line), 0.0) >= 0.9 and len(line.split()) >= 4)
+    headlines = [line for line in lines if shares.get(_norm(line), 0.0) >= 0.9 and len(line.split()) >= 4]
     dates = sum(1 for line in lines if _DATE_LINE.match(line))
-    if headlines >= 5 or dates >= 4:
+    if (len(headlines) >= 5 and sum(map(len, headlines)) >= 0.2 * len(text)) or dates >= 4:
+        return "listing"
+    teasers = _teasers(tree, lines)
+    if len(teasers) >= 3 and sum(map(len, teasers)) >= 0.5 * len(text):
         return "listing"
     return ""
 
 
+_HEADLINE_LINK = "./descendant::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//a[@href]"
+
+
+def _teasers(tree: HtmlElement, lines: list[str]) -> list[str]:
+    """Lines that are teasers: each sits in a small card of its own under a linked headline."""
+    blocks: dict[str, HtmlElement] = {}
+    for element in tree.iter("p", "li", "div", "span", "td", "dd"):
+        text = _norm(element.text_content())
+        if text and len(text) <= 1000:
+            blocks.setdefault(text, element)
+    teasers, cards = [], set()
+    for line in lines:
+        element = blocks.get(_norm(line.removeprefix("- ")))
+        if element is None:
+            continue
+        for depth, ancestor in enumerate(element.iterancestors()):
+            if depth > 3 or ancestor.tag in ("body", "main", "html"):
+                break
+            if ancestor.xpath(_HEADLINE_LINK):
+                if len(_norm(ancestor.text_content())) <= len(line) + 400 and ancestor not in cards:
+                    cards.add(ancestor)
+                    teasers.append(line)
+                break
+    return teasers
+
+
 def _link_shares(tree: HtmlElement) -> dict[str, float]:
-    """Normalised text of each short block of the page -> share of it that is link text."""
+    """Normalised text of each short block of the page -> share of it that is link text.
+
+    Same-page links (a table of contents) are not link text, and a text that also appears
+    unlinked (the heading a table of contents points to) keeps its lowest share."""
     shares: dict[str, float] = {}
     body = tree.find("body")
     for element in (body if body is not None else tree).iter(*_LINK_BLOCKS):
         text = _norm(element.text_content())
-        if not text or len(text) > 600 or text in shares:
+        if not text or len(text) > 600:
             continue
-        linked = len(text) if element.tag == "a" else sum(len(_norm(a.text_content())) for a in element.iter("a"))
-        shares[text] = min(1.0, linked / len(text))
+        anchors = [element] if element.tag == "a" else element.iter("a")
+        linked = sum(len(_norm(a.text_content())) for a in anchors if not (a.get("href") or "#").startswith("#"))
+        shares[text] = min(shares.get(text, 1.0), linked / len(text))
     return shares
 
 

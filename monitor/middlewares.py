@@ -1,10 +1,14 @@
-"""Downloader middleware: an article URL that is already stored is not fetched again."""
+"""Downloader middlewares: skip articles already stored; obey robots.txt without a race."""
 
 from __future__ import annotations
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from monitor.store import Store
 from spiders.base import AlreadyStored
@@ -40,3 +44,18 @@ class KnownArticleFilter:
             self.stats.inc_value(f"monitor/known/{request.meta.get('source')}")
             raise AlreadyStored(f"already stored: {request.url}")
         return None
+
+
+class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that wait while robots.txt loads.
+
+    Scrapy 2.19 makes every waiting request await one shared Deferred; turned into asyncio
+    futures, only the first waiter receives the parser and the others get None, which means
+    "allow everything": a page disallowed by robots.txt was fetched when three or more requests
+    to a new host started together. The parser is stored before the Deferred fires, so read it
+    from there."""
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        stored = self._parsers.get(urlparse_cached(request).netloc)
+        return parser if stored is None or isinstance(stored, Deferred) else stored

@@ -24,6 +24,7 @@ MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_DOWNLOAD_TIMEOUT": (30, "Seconds before a request is abandoned."),
     "MONITOR_RETRIES": (2, "Retries of a request that failed with a timeout or a 5xx/429."),
     "MONITOR_CONCURRENCY_PER_DOMAIN": (2, "Parallel requests to one host."),
+    "MONITOR_DOWNLOAD_DELAY": ("0.25", "Seconds between requests to one host (AutoThrottle may raise it)."),
     "MONITOR_OBEY_ROBOTS": (True, "Obey robots.txt (set 0 only for your own sites)."),
     "MONITOR_AUTOTHROTTLE": (True, "Adapt the request rate to each host's response times."),
     "MONITOR_REFETCH_KNOWN": (False, "Fetch article URLs that are already stored (normally skipped)."),
@@ -65,7 +66,7 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = int(get("MONITOR_CONCURRENCY_PER_DOMAIN"))
-DOWNLOAD_DELAY = 0.25
+DOWNLOAD_DELAY = float(get("MONITOR_DOWNLOAD_DELAY"))
 DOWNLOAD_TIMEOUT = int(get("MONITOR_DOWNLOAD_TIMEOUT"))
 DOWNLOAD_MAXSIZE = int(get("MONITOR_MAX_PAGE_BYTES"))
 DOWNLOAD_WARNSIZE = DOWNLOAD_MAXSIZE // 2
@@ -82,6 +83,8 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.KnownArticleFilter": 90,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.middlewares.SafeRobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractPipeline": 100,
