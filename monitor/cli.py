@@ -12,11 +12,12 @@ from pathlib import Path
 import click
 
 from monitor import settings as monitor_settings
-from monitor.config import ConfigError, Schedule, load_schedules, select_sources
+from monitor.config import ConfigError, Schedule, load_schedules, notify_targets, select_sources
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_COLUMNS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "skipped", "errors")
+SUMMARY_COLUMNS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "not_modified",
+                   "gone", "skipped", "errors")
 
 
 class ConfigProblem(click.ClickException):
@@ -67,7 +68,10 @@ def cli() -> None:
 @common_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
 @click.option("-v", "--verbose", count=True, help="Scrapy's log: -v info, -vv debug.")
-def crawl(names: tuple[str, ...], db_path: str, schedules_dir: str, quiet: bool, verbose: int) -> None:
+@click.option("--trigger", type=click.Choice(["manual", "schedule"]), default="manual",
+              hidden=True, help="Who started the run (the daemon passes 'schedule').")
+def crawl(names: tuple[str, ...], db_path: str, schedules_dir: str, quiet: bool, verbose: int,
+          trigger: str) -> None:
     """Crawl sources now, in the foreground, and store what is new.
 
     NAMES are source or schedule names; none means every enabled schedule. Prints a line per
@@ -82,18 +86,23 @@ def crawl(names: tuple[str, ...], db_path: str, schedules_dir: str, quiet: bool,
     """
     from monitor.crawl import run_crawl
 
-    sources = _chosen_sources(schedules_dir, names)
-    schedule = names[0] if len(names) == 1 and not any(s.name == names[0] for s in sources) else None
+    schedules = read_schedules(schedules_dir)
+    sources = _chosen_sources(schedules_dir, names, schedules)
+    schedule = names[0] if len(names) == 1 and any(s.name == names[0] for s in schedules) else None
     if not quiet:
         click.echo(f"Crawling {len(sources)} source(s) into {db_path} ...", err=True)
-    result = run_crawl(sources, db_path=db_path, trigger="manual", schedule=schedule,
-                       progress=not quiet, log_level=_log_level(verbose))
+    result = run_crawl(sources, db_path=db_path, trigger=trigger, schedule=schedule,
+                       progress=not quiet, log_level=_log_level(verbose),
+                       notify_targets=notify_targets(schedules, sources))
+    for name in result.busy:
+        click.echo(f"skipped {name}: another run is crawling it right now", err=True)
     click.echo(format_summary(result.per_source))
     click.echo(f"run {result.run_id}: {result.status}")
 
 
-def _chosen_sources(schedules_dir: str, names: tuple[str, ...]) -> list:
-    schedules = read_schedules(schedules_dir)
+def _chosen_sources(schedules_dir: str, names: tuple[str, ...],
+                    schedules: list[Schedule] | None = None) -> list:
+    schedules = schedules if schedules is not None else read_schedules(schedules_dir)
     try:
         sources = select_sources(schedules, names)
     except KeyError as exc:
@@ -231,7 +240,7 @@ def sources_check(names: tuple[str, ...], db_path: str, schedules_dir: str, verb
     failing = 0
     for source in chosen:
         mine = [p for p in problems if p["source"] == source.name]
-        links = result.links.get(source.name, 0)
+        links = result.links(source.name)
         detected = result.detected.get(source.name, "-")
         ok = links > 0
         failing += not ok

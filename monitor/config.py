@@ -22,7 +22,8 @@ DURATION_PATTERN = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 # Keys a schedule file may have at its top level, and keys of each [[source]].
-SCHEDULE_KEYS = {"every", "cron", "jitter", "description", "enabled", "time_limit", "source"}
+SCHEDULE_KEYS = {"every", "cron", "jitter", "description", "enabled", "time_limit", "notify",
+                 "source"}
 SOURCE_KEYS = {
     "name", "url", "kind", "agency", "item_kind", "follow", "pages", "enabled",
     "allow_offsite", "max_items", "description",
@@ -82,6 +83,7 @@ class Schedule:
     time_limit: int = 1800
     enabled: bool = True
     description: str | None = None
+    notify: tuple[str, ...] = ()    # apprise URLs told about new relevant items and health
     sources: tuple[Source, ...] = field(default_factory=tuple)
 
     @property
@@ -209,6 +211,11 @@ def load_schedule(path: Path | str) -> Schedule:
         time_limit = int(parse_duration(data.get("time_limit", "30m")).total_seconds())
     except ValueError as exc:
         raise fail(str(exc), "time_limit") from None
+    notify = data.get("notify", [])
+    if isinstance(notify, str):
+        notify = [notify]
+    if not isinstance(notify, list) or not all(isinstance(t, str) and "://" in t for t in notify):
+        raise fail("expected a list of apprise URLs, e.g. [\"json://127.0.0.1:8080/hook\"]", "notify")
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list) or not raw_sources:
         raise fail("a schedule needs at least one [[source]] table with name and url", "source")
@@ -223,7 +230,7 @@ def load_schedule(path: Path | str) -> Schedule:
     return Schedule(
         name=name, path=str(path), every=every, cron=cron, jitter=jitter,
         time_limit=time_limit, enabled=_bool(data.get("enabled", True), fail, "enabled"),
-        description=data.get("description"), sources=tuple(sources),
+        description=data.get("description"), notify=tuple(notify), sources=tuple(sources),
     )
 
 
@@ -301,6 +308,12 @@ def load_schedules(directory: Path | str) -> list[Schedule]:
                                   source=source.name, key="name")
             owners[source.name] = schedule.path
     return schedules
+
+
+def notify_targets(schedules: list[Schedule], sources: list[Source]) -> list[str]:
+    """The notification targets of the schedules these sources belong to, without repeats."""
+    names = {s.schedule for s in sources}
+    return list(dict.fromkeys(t for sch in schedules if sch.name in names for t in sch.notify))
 
 
 def select_sources(schedules: list[Schedule], names: list[str] | tuple[str, ...]) -> list[Source]:

@@ -15,7 +15,8 @@ from monitor.store import Store
 
 logger = logging.getLogger(__name__)
 
-COUNTERS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "skipped", "errors")
+COUNTERS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "not_modified",
+            "gone", "skipped", "errors")
 
 
 class CrawlReport:

@@ -101,11 +101,11 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
 
     title = _clean(document.title) if document is not None else None
     main_text = _without_title(main_text, title)
-    reason = _not_article_reason(tree, main_text)
+    meta = _PageMetadata(tree, url)
+    reason = _not_article_reason(tree, main_text, declared_article=meta.declares_article())
     if reason:
         return None, reason
 
-    meta = _PageMetadata(tree, url)
     published, published_from = meta.published()
     if published is None and document is not None and document.date:
         published, published_from = _iso_date(document.date), "htmldate"
@@ -242,6 +242,18 @@ def _parse(text: str) -> HtmlElement | None:
         return None
 
 
+def _has_class(name: str) -> str:
+    return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+
+
+# Page chrome that trafilatura keeps when a page has little main text: the U.S. Web Design System's
+# "official website" banner, skip links and agency identifier, and landmark navigation.
+_BOILERPLATE_XPATHS = [
+    *(_has_class(name) for name in ("usa-banner", "usa-skipnav", "usa-identifier", "usa-breadcrumb")),
+    "//*[@role='navigation']",
+]
+
+
 def _trafilatura(tree: HtmlElement, url: str | None, *, favor_precision: bool, with_metadata: bool):
     # no dedup cache (process-wide state), no comments; bare_extraction copies the tree it is given
     return bare_extraction(
@@ -256,6 +268,7 @@ def _trafilatura(tree: HtmlElement, url: str | None, *, favor_precision: bool, w
         deduplicate=False,
         with_metadata=with_metadata,
         output_format="python",
+        prune_xpath=_BOILERPLATE_XPATHS,
     )
 
 
@@ -272,7 +285,8 @@ def _without_title(text: str, title: str | None) -> str:
 
 
 def _pdf_paragraphs(text: str) -> str:
-    """Join PDF lines into paragraphs: a short line ending a sentence closes its paragraph."""
+    """Join PDF lines into paragraphs: a line clearly shorter than the longest one (a heading or the
+    last line of a paragraph) closes its paragraph."""
     lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
     width = max((len(line) for line in lines), default=0)
     paragraphs: list[str] = []
@@ -284,7 +298,7 @@ def _pdf_paragraphs(text: str) -> str:
                 current = []
             continue
         current.append(line)
-        if len(line) < 0.75 * width and line[-1] in ".!?:\"'”’)":
+        if len(line) < 0.75 * width:
             paragraphs.append(" ".join(current))
             current = []
     if current:
@@ -309,7 +323,7 @@ _DATE_LINE = re.compile(
 )
 
 
-def _not_article_reason(tree: HtmlElement, text: str) -> str:
+def _not_article_reason(tree: HtmlElement, text: str, *, declared_article: bool) -> str:
     if not text:
         return "no-main-text"
     if len(text) < NOT_ARTICLE_MIN_CHARS:
@@ -324,7 +338,8 @@ def _not_article_reason(tree: HtmlElement, text: str) -> str:
     dates = sum(1 for line in lines if _DATE_LINE.match(line))
     if (len(headlines) >= 5 and sum(map(len, headlines)) >= 0.2 * len(text)) or dates >= 4:
         return "listing"
-    teasers = _teasers(tree, lines)
+    # teaser cards under linked headlines; a page that declares itself an article is a listicle instead
+    teasers = [] if declared_article else _teasers(tree, lines)
     if len(teasers) >= 3 and sum(map(len, teasers)) >= 0.5 * len(text):
         return "listing"
     return ""
@@ -437,6 +452,11 @@ class _PageMetadata:
                 if urlsplit(absolute).scheme in ("http", "https") and urlsplit(absolute).netloc:
                     return absolute
         return None
+
+    def declares_article(self) -> bool:
+        """og:type article or an article-like JSON-LD node."""
+        return self.meta.get("og:type", "").lower() == "article" or any(
+            _json_ld_types(node) & _ARTICLE_TYPES for node in self.json_ld)
 
     def published(self) -> tuple[str | None, str | None]:
         return self._date(_PUBLISHED_META, "datePublished", modified=False)

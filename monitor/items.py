@@ -18,6 +18,7 @@ ERROR_KINDS: dict[str, str] = {
     "unsafe_url": "a link to a scheme other than http(s) (file:, data:, ftp:, javascript:, mailto:)",
     "unsupported_content": "a response that is neither HTML, a feed, a sitemap nor a PDF",
     "no_links": "a listing page where no article link was found",
+    "busy": "(a skip) another run was crawling this source at the same time",
     "extract_error": "the extractor failed on a page (a bug or a broken PDF)",
     "not_article": "(a skip) the page has no article text: a front page, a listing, a form",
     "spider_error": "an unexpected exception in a spider callback (a bug: please report it)",
@@ -39,6 +40,7 @@ class Page:
     item_kind: str | None = None
     via: str | None = None       # the feed, sitemap or listing page that linked to it
     hint: dict = field(default_factory=dict)  # title / published / summary seen in the feed
+    recheck_of: str | None = None  # the stored item this fetch re-checks
 
 
 @dataclass
@@ -64,3 +66,13 @@ class ArticleItem:
     article: dict
     outcome: str | None = None   # set by the store: new, updated, duplicate, unchanged
     item_id: str | None = None
+
+
+@dataclass
+class ItemGone:
+    """A stored item whose URL now answers 404 or 410."""
+
+    source: str
+    item_id: str
+    url: str
+    status: int

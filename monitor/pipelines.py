@@ -10,7 +10,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from monitor import extract
-from monitor.items import ArticleItem, CrawlProblem, Page
+from monitor.items import ArticleItem, CrawlProblem, ItemGone, Page
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,10 @@ class StorePipeline:
             counter = "skipped" if item.severity == "skip" else "errors"
             self.stats.inc_value(f"monitor/{counter}/{item.source}")
             return item
+        if isinstance(item, ItemGone):
+            self.store.mark_gone(item.item_id, run_id=self.run_id)
+            self.stats.inc_value(f"monitor/gone/{item.source}")
+            return item
         if isinstance(item, ArticleItem):
             page = item.page
             item.outcome, item.item_id = self.store.save_article(
@@ -96,5 +100,7 @@ class StorePipeline:
                 source=page.source, agency=page.agency, item_kind=page.item_kind,
                 via=page.via, run_id=self.run_id)
             self.stats.inc_value(f"monitor/{item.outcome}/{page.source}")
+            if page.recheck_of:
+                self.store.mark_checked(page.recheck_of)
             page.body = b""  # the text is stored; do not keep the raw page in memory
         return item

@@ -85,6 +85,7 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.KnownArticleFilter": 90,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "monitor.middlewares.SafeRobotsTxtMiddleware": 100,
+    "monitor.middlewares.ConditionalSourceRequests": 110,
 }
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractPipeline": 100,

@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -31,6 +31,11 @@ NEW, UPDATED, DUPLICATE, UNCHANGED = "new", "updated", "duplicate", "unchanged"
 RUNNING, OK, PARTIAL, FAILED, ABORTED = "running", "ok", "partial", "failed", "aborted"
 
 migrations = Migrations("monitor")
+
+RUN_COUNTERS = ("pages", "new", "updated", "duplicate", "unchanged", "skipped", "errors")
+SOURCE_COUNTERS = ("pages", "links", "new", "updated", "duplicate", "unchanged", "known",
+                   "not_modified", "skipped", "errors", "gone")
+RECHECK_AFTER_HOURS = (1, 6, 24, 24 * 7)  # re-fetch a stored item this long after first seen
 
 
 def utcnow() -> str:
@@ -83,6 +88,52 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     }, pk="id")
     db["errors"].create_index(["run_id"])
     db["errors"].create_index(["source", "at"])
+
+
+@migrations()
+def m002_intelligence(db: sqlite_utils.Database) -> None:
+    """Relevance reasons, facts with their spans, near-duplicate bands, events."""
+    # add_column, not transform(): transform() would drop the FTS triggers.
+    db["items"].add_column("relevance_reasons", str)
+    db["items"].add_column("relevant", int)
+    db["items"].add_column("duplicate_score", float)
+    db["items"].add_column("event_id", str)
+    db["facts"].create({
+        "id": int, "item_id": str, "kind": str, "value": str, "code": str, "count": int,
+        "qualifier": str, "start": int, "end": int, "quote": str, "extractor_version": str,
+    }, pk="id", foreign_keys=[("item_id", "items", "id")])
+    db["facts"].create_index(["item_id"])
+    db["facts"].create_index(["kind", "code"])
+    db["lsh_bands"].create({"band": int, "hash": str, "item_id": str},
+                           pk=("band", "hash", "item_id"))
+    db["events"].create({
+        "id": str, "label": str, "state": str, "operation": str, "first_published": str,
+        "last_published": str, "first_seen": str, "last_seen": str, "item_count": int,
+        "arrests": int, "disagreements": str,
+    }, pk="id")
+    db["event_items"].create({"event_id": str, "item_id": str, "role": str, "reason": str,
+                              "linked_at": str}, pk=("event_id", "item_id"),
+                             foreign_keys=[("event_id", "events", "id"), ("item_id", "items", "id")])
+    db["event_items"].create_index(["item_id"])
+
+
+@migrations()
+def m003_daemon(db: sqlite_utils.Database) -> None:
+    """Per-run per-source counts, HTTP validators for cheap re-polls, item re-checks."""
+    db["items"].add_column("checks", int, not_null_default=0)
+    db["items"].add_column("last_checked", str)
+    db["items"].add_column("gone_since", str)
+    db["sources"].add_column("state", str)
+    db["sources"].add_column("state_since", str)
+    db["run_sources"].create({
+        "run_id": int, "source": str, "pages": int, "links": int, "new": int, "updated": int,
+        "duplicate": int, "unchanged": int, "known": int, "not_modified": int, "skipped": int,
+        "errors": int, "gone": int, "status": str,
+    }, pk=("run_id", "source"), foreign_keys=[("run_id", "runs", "id")])
+    db["run_sources"].create_index(["source", "run_id"])
+    db["http_validators"].create({"url": str, "etag": str, "last_modified": str, "updated": str},
+                                 pk="url")
+    db["runs"].create_index(["schedule", "started"])
 
 
 def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
@@ -156,26 +207,45 @@ class Store:
                           "started": utcnow(), "status": RUNNING, "pid": os.getpid()})
             return int(table.last_pk)
 
-    def finish_run(self, run_id: int, *, status: str, counts: dict[str, int],
-                   message: str | None = None, source_results: dict[str, dict] | None = None) -> None:
-        """Close a run with its totals and update the health of each of its sources."""
+    def finish_run(self, run_id: int, *, status: str, message: str | None = None,
+                   per_source: dict[str, dict] | None = None) -> None:
+        """Close a run: its totals, a `run_sources` row per source, and source health."""
         now = utcnow()
-        fields = {k: int(counts.get(k, 0)) for k in
-                  ("pages", "new", "updated", "duplicate", "unchanged", "skipped", "errors")}
+        per_source = per_source or {}
+        totals = {k: sum(int(row.get(k, 0)) for row in per_source.values()) for k in RUN_COUNTERS}
         with self.write() as db:
-            db["runs"].update(run_id, {**fields, "status": status, "ended": now, "message": message})
-            for name, result in (source_results or {}).items():
-                if not db["sources"].count_where("name = ?", [name]):
+            db["runs"].update(run_id, {**totals, "status": status, "ended": now, "message": message})
+            for name, row in per_source.items():
+                db["run_sources"].upsert({"run_id": run_id, "source": name,
+                                          "status": row.get("status", OK),
+                                          **{k: int(row.get(k, 0)) for k in SOURCE_COUNTERS}},
+                                         pk=("run_id", "source"))
+                if not db["sources"].count_where("name = ?", [name]) or row.get("status") == "skipped":
                     continue
                 update: dict = {"last_run": run_id}
-                if result.get("failed"):
+                if row.get("status") == FAILED:
                     db.execute("UPDATE sources SET failures_in_row = failures_in_row + 1, "
-                               "last_error = ? WHERE name = ?", [result.get("error"), name])
+                               "last_error = ? WHERE name = ?", [row.get("error"), name])
                 else:
                     update.update({"last_success": now, "failures_in_row": 0})
-                if result.get("new"):
+                if row.get("new"):
                     update["last_new_item"] = now
                 db["sources"].update(name, update)
+
+    def mark_abandoned_runs(self, *, alive=lambda pid: False) -> list[int]:
+        """Runs still 'running' whose process is gone (killed, crashed) become 'aborted'."""
+        with self.write() as db:
+            stale = [row["id"] for row in db["runs"].rows_where("status = ?", [RUNNING])
+                     if not row["pid"] or not alive(row["pid"])]
+            for run_id in stale:
+                db["runs"].update(run_id, {"status": ABORTED, "ended": utcnow(),
+                                           "message": "the crawl process ended without closing the run"})
+        return stale
+
+    def last_run_start(self, schedule: str) -> str | None:
+        """When the newest run of a schedule started (scheduled or manual), or None."""
+        row = self.conn.execute("SELECT max(started) FROM runs WHERE schedule = ?", [schedule]).fetchone()
+        return row[0] if row else None
 
     def run(self, run_id: int) -> dict:
         return self.db["runs"].get(run_id)
@@ -253,6 +323,49 @@ class Store:
                     "INSERT OR IGNORE INTO sightings (item_id, url, source, run_id, seen_at, via) "
                     "VALUES (?, ?, ?, ?, ?, ?)", [ident, seen_url, source, run_id, now, via])
         return outcome, ident
+
+    def items_due_for_recheck(self, sources: list[str], *, now: datetime | None = None,
+                              limit: int = 50) -> list[dict]:
+        """Live items of these sources whose next re-check (1 h, 6 h, 24 h, 7 d after first
+        seen) is due, oldest due first."""
+        now = now or datetime.now(timezone.utc)
+        oldest = (now - timedelta(hours=RECHECK_AFTER_HOURS[-1] * 2)).isoformat()
+        marks = ",".join("?" * len(sources))
+        rows = self.db.query(
+            f"SELECT id, url, canonical_url, source, first_seen, checks FROM items "
+            f"WHERE source IN ({marks}) AND status = 'live' AND checks < ? AND first_seen >= ? "
+            f"ORDER BY first_seen", [*sources, len(RECHECK_AFTER_HOURS), oldest])
+        due = []
+        for row in rows:
+            after = timedelta(hours=RECHECK_AFTER_HOURS[row["checks"]])
+            due_at = datetime.fromisoformat(row["first_seen"]) + after
+            if due_at <= now:
+                due.append({**row, "due_at": due_at.isoformat()})
+        return sorted(due, key=lambda r: r["due_at"])[:limit]
+
+    def mark_checked(self, item_id: str) -> None:
+        with self.write() as db:
+            db.execute("UPDATE items SET checks = checks + 1, last_checked = ? WHERE id = ?",
+                       [utcnow(), item_id])
+
+    def mark_gone(self, item_id: str, *, run_id: int | None = None) -> None:
+        """A stored release that now answers 404/410: marked gone, never deleted."""
+        now = utcnow()
+        with self.write() as db:
+            db.execute("UPDATE items SET status = 'gone', gone_since = coalesce(gone_since, ?), "
+                       "checks = checks + 1, last_checked = ?, last_run = ? WHERE id = ?",
+                       [now, now, run_id, item_id])
+
+    def validators(self, url: str) -> dict | None:
+        """The ETag / Last-Modified a source URL answered with last time."""
+        row = self.conn.execute("SELECT etag, last_modified FROM http_validators WHERE url = ?",
+                                [url]).fetchone()
+        return {"etag": row[0], "last_modified": row[1]} if row else None
+
+    def save_validators(self, url: str, *, etag: str | None, last_modified: str | None) -> None:
+        with self.write() as db:
+            db["http_validators"].upsert({"url": url, "etag": etag, "last_modified": last_modified,
+                                          "updated": utcnow()}, pk="url")
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Full-text search on title and text; any user input is safe (tokens are quoted)."""

@@ -19,7 +19,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from monitor.config import SOURCE_KINDS, Source, check_url
 from monitor.dedupe import canonical_url
-from monitor.items import CrawlProblem, Page
+from monitor.items import CrawlProblem, ItemGone, Page
 
 
 class AlreadyStored(IgnoreRequest):
@@ -40,7 +40,8 @@ class SourceSpider(scrapy.Spider):
                  source: str | None = None, kind: str | None = None, follow: str | None = None,
                  pages: str | int | None = None, agency: str | None = None,
                  item_kind: str | None = None, allow_offsite: str | bool = False,
-                 max_items: str | int | None = None, **kwargs) -> None:
+                 max_items: str | int | None = None, rechecks: list[dict] | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if sources is None:
             if not url:
@@ -56,6 +57,7 @@ class SourceSpider(scrapy.Spider):
                 allow_offsite=str(allow_offsite).lower() in ("1", "true", "yes"),
                 max_items=int(max_items or 200), schedule="cli")]
         self.sources = {s.name: s for s in sources}
+        self.rechecks = [r for r in rechecks or [] if r["source"] in self.sources]
         self.articles_requested: Counter[str] = Counter()
         self.seen_articles: set[str] = set()
         self.seen_listings: set[str] = set()
@@ -68,14 +70,20 @@ class SourceSpider(scrapy.Spider):
     async def start(self):
         for source in self.sources.values():
             yield self.source_request(source, source.url, kind=source.kind, page=1)
+        for item in self.rechecks:  # stored items due for a look for changes or removal
+            yield scrapy.Request(item["url"], callback=self.parse_recheck, errback=self.on_error,
+                                 dont_filter=True, priority=-10,
+                                 meta={"source": item["source"], "role": "recheck",
+                                       "item_id": item["id"], "handle_httpstatus_list": [404, 410]})
 
     # -- requests ---------------------------------------------------------------------------
 
     def source_request(self, source: Source, url: str, *, kind: str, page: int) -> scrapy.Request:
+        # 304 reaches the callback: a conditional re-poll of an unchanged source ends there.
         return scrapy.Request(url, callback=self.parse_source, errback=self.on_error,
                               dont_filter=page == 1,
                               meta={"source": source.name, "role": "source", "kind": kind,
-                                    "page": page})
+                                    "page": page, "handle_httpstatus_list": [304]})
 
     def article_requests(self, source: Source, link: str | None, *, via: str,
                          hint: dict | None = None):
@@ -110,6 +118,9 @@ class SourceSpider(scrapy.Spider):
     def parse_source(self, response: Response):
         """A source URL, or a page reached from one (feed, sitemap, next listing page)."""
         source = self.sources[response.meta["source"]]
+        if response.status == 304:
+            self.crawler.stats.inc_value(f"monitor/not_modified/{source.name}")
+            return
         kind = response.meta["kind"]
         body = _maybe_gunzip(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         if kind == "auto":
@@ -211,9 +222,12 @@ class SourceSpider(scrapy.Spider):
         source = self.sources[response.meta["source"]]
         content_type = _content_type(response)
         is_pdf = "pdf" in content_type or response.body[:5] == b"%PDF-"
-        if not is_pdf and not (isinstance(response, TextResponse) or content_type.startswith("text/")):
+        textual = (content_type.startswith("text/") or "html" in content_type
+                   or (not content_type and isinstance(response, TextResponse)))
+        if not is_pdf and (not textual or b"\x00" in response.body[:1024]):
+            what = "binary content" if textual else (content_type or "no content type")
             yield CrawlProblem(source.name, response.url, "unsupported_content",
-                               f"not an HTML page or a PDF ({content_type or 'no content type'})")
+                               f"not an HTML page or a PDF ({what})")
             return
         redirects = response.meta.get("redirect_urls") or [response.request.url]
         yield Page(source=source.name, url=response.url, body=response.body,
@@ -221,6 +235,17 @@ class SourceSpider(scrapy.Spider):
                    content_type="application/pdf" if is_pdf else (content_type or "text/html"),
                    agency=source.agency, item_kind=source.item_kind,
                    via=response.meta.get("via"), hint=response.meta.get("hint") or {})
+
+    def parse_recheck(self, response: Response):
+        """A stored item fetched again: gone (404/410), or a page to compare with the stored one."""
+        item_id = response.meta["item_id"]
+        if response.status in (404, 410):
+            yield ItemGone(response.meta["source"], item_id, response.url, response.status)
+            return
+        for output in self.parse_article(response):
+            if isinstance(output, Page):
+                output.recheck_of = item_id
+            yield output
 
     def on_error(self, failure):
         """Every failed request becomes one CrawlProblem (the pipeline records it)."""

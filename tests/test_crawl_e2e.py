@@ -59,7 +59,7 @@ def test_crawl_exits_zero_with_a_per_source_summary(crawled):
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0].split()
     assert header == ["source", "pages", "new", "updated", "duplicate", "unchanged", "known",
-                      "skipped", "errors"]
+                      "not_modified", "gone", "skipped", "errors"]
     assert any(line.startswith("gov-feed ") for line in result.stdout.splitlines())
     assert "  new " in result.stderr  # live progress lines
 

@@ -79,12 +79,13 @@ def test_runs_and_source_health(store):
     store.sync_sources([Source(name="s", url="https://a.org/feed")])
     run = store.start_run(trigger="manual", schedule=None, sources=["s"])
     assert store.run(run)["status"] == "running"
-    store.finish_run(run, status="failed", counts={"errors": 2},
-                     source_results={"s": {"failed": True, "error": "HTTP 500"}})
+    store.finish_run(run, status="failed",
+                     per_source={"s": {"errors": 2, "status": "failed", "error": "HTTP 500"}})
     assert store.run(run)["status"] == "failed" and store.run(run)["errors"] == 2
     assert store.db["sources"].get("s")["failures_in_row"] == 1
     run = store.start_run(trigger="manual", schedule=None, sources=["s"])
-    store.finish_run(run, status="ok", counts={"new": 1}, source_results={"s": {"new": 1}})
+    store.finish_run(run, status="ok", per_source={"s": {"new": 1, "links": 3, "status": "ok"}})
+    assert store.db["run_sources"].get((run, "s"))["links"] == 3
     source = store.db["sources"].get("s")
     assert source["failures_in_row"] == 0 and source["last_new_item"] and source["last_success"]
 

@@ -1,0 +1,91 @@
+"""Source health: ok | stale | failing | empty | new, from the runs and items recorded."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta, timezone
+
+from monitor.store import Store
+
+FAILING_AFTER = 3          # failed runs in a row
+STALE_FACTOR = 4           # no new item for this many times the usual interval
+STALE_MINIMUM = timedelta(days=2)
+CADENCE_SAMPLE = 20        # newest items used to learn a source's usual interval
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def usual_interval(published: list[str | None]) -> timedelta | None:
+    """Median gap between consecutive publication dates; None with fewer than 3 dates."""
+    dates = sorted({d for d in (_parse(p) for p in published) if d})
+    if len(dates) < 3:
+        return None
+    gaps = [b - a for a, b in zip(dates, dates[1:]) if b > a]
+    return statistics.median(gaps) if gaps else None
+
+
+def source_health(store: Store, names: list[str] | None = None,
+                  now: datetime | None = None) -> list[dict]:
+    """One row per source with its state and the reason for it."""
+    now = now or datetime.now(timezone.utc)
+    sources = list(store.db["sources"].rows_where(order_by="name"))
+    if names is not None:
+        sources = [s for s in sources if s["name"] in names]
+    rows = []
+    for source in sources:
+        name = source["name"]
+        recent = [r["published"] for r in store.db.query(
+            "SELECT published FROM items WHERE source = ? AND published IS NOT NULL "
+            "ORDER BY published DESC LIMIT ?", [name, CADENCE_SAMPLE])]
+        interval = usual_interval(recent)
+        runs = list(store.db.query(
+            "SELECT links, status FROM run_sources WHERE source = ? AND status != 'skipped' "
+            "ORDER BY run_id DESC LIMIT 10", [name]))
+        newest = _parse(recent[0]) if recent else None
+        last_new = max([d for d in (newest, _parse(source["last_new_item"])) if d], default=None)
+        state, reason = "ok", ""
+        if source["failures_in_row"] >= FAILING_AFTER:
+            state, reason = "failing", f"{source['failures_in_row']} failed runs in a row: {source['last_error'] or ''}".strip()
+        elif runs and runs[0]["links"] == 0 and runs[0]["status"] != "failed" \
+                and any(r["links"] for r in runs[1:]):
+            state, reason = "empty", "no article links in the last run, though earlier runs had some"
+        elif not source["last_success"]:
+            state, reason = "new", "no successful run yet"
+        elif interval and last_new and now - last_new > max(interval * STALE_FACTOR, STALE_MINIMUM):
+            state = "stale"
+            reason = (f"no new item since {last_new.date()} (usually every "
+                      f"{_human(interval)})")
+        rows.append({"name": name, "schedule": source["schedule"], "state": state,
+                     "reason": reason, "last_success": source["last_success"],
+                     "last_new_item": source["last_new_item"],
+                     "failures_in_row": source["failures_in_row"],
+                     "usual_interval": _human(interval) if interval else None,
+                     "links_last_run": runs[0]["links"] if runs else None})
+    return rows
+
+
+def _human(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f}h" if hours < 48 else f"{hours / 24:.0f}d"
+
+
+def update_states(store: Store, names: list[str]) -> list[dict]:
+    """Store each source's state; return the sources whose state changed (for notifications)."""
+    changes = []
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    for row in source_health(store, names):
+        current = store.db["sources"].get(row["name"])
+        if current["state"] != row["state"]:
+            if current["state"] is not None:
+                changes.append({**row, "previous": current["state"]})
+            with store.write() as db:
+                db["sources"].update(row["name"], {"state": row["state"], "state_since": now})
+    return changes
