@@ -64,6 +64,79 @@ def cli() -> None:
 
 
 @cli.command()
+@common_options
+@click.option("--port", default=8001, show_default=True, help="Port of the Datasette desk.")
+@click.option("--no-serve", is_flag=True, help="Do not start Datasette beside the scheduler.")
+@click.option("--stop-grace", default=20, show_default=True,
+              help="Seconds a running crawl gets to stop on shutdown before it is killed.")
+def start(db_path: str, schedules_dir: str, port: int, no_serve: bool, stop_grace: int) -> None:
+    """Run the daemon: every schedule on its trigger, Datasette beside it.
+
+    Each due run is a crawl process with the schedule's time limit. Prints one "ready" line
+    when scheduling has begun. SIGHUP reloads schedules/ (a bad config is reported and the
+    old one kept); SIGTERM or Ctrl-C stops running crawls (marked aborted) and exits 0.
+    Logs go to stderr and to monitor.log beside the database.
+
+    \b
+    Examples:
+      monitor start
+      monitor start --no-serve --db /var/lib/monitor/monitor.db
+      kill -HUP $(pgrep -f "monitor start")     # reload schedules
+    """
+    from monitor.daemon import Daemon, setup_logging
+
+    read_schedules(schedules_dir)  # refuse to start on a bad config, with the file and line
+    setup_logging(db_path)
+    daemon = Daemon(db_path, schedules_dir, serve=not no_serve, port=port, stop_grace=stop_grace)
+    try:
+        status = daemon.start()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
+    sys.exit(status)
+
+
+@cli.command()
+@common_options
+def status(db_path: str, schedules_dir: str) -> None:
+    """Source health (ok, stale, failing, empty, new), next run times and the daemon's state.
+
+    \b
+    Example:
+      monitor status --db data/monitor.db
+    """
+    from monitor.daemon import next_run_times
+    from monitor.health import source_health
+    from monitor.locks import LockHeld, daemon_lock
+    from monitor.store import Store
+
+    schedules = read_schedules(schedules_dir)
+    lock = daemon_lock(db_path)
+    try:
+        lock.acquire().release()
+        click.echo("daemon: not running")
+    except LockHeld:
+        click.echo(f"daemon: running (pid {lock.holder_pid()})")
+    nexts = next_run_times(schedules, db_path)
+    click.echo("\nschedule              next run (UTC)")
+    for schedule in schedules:
+        when = nexts.get(schedule.name)
+        click.echo(f"{schedule.name:<21} {when:%Y-%m-%d %H:%M:%S}" if when else f"{schedule.name:<21} disabled")
+    with Store(db_path) as store:
+        store.migrate()
+        rows = source_health(store)
+    click.echo("")
+    header = ("source", "state", "last success", "last new item", "fails", "usual", "reason")
+    table = [header] + [(r["name"], r["state"], (r["last_success"] or "-")[:16],
+                         (r["last_new_item"] or "-")[:16], str(r["failures_in_row"]),
+                         r["usual_interval"] or "-", r["reason"]) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
+
+
+@cli.command()
 @click.argument("names", nargs=-1)
 @common_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")

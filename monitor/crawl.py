@@ -16,7 +16,7 @@ from scrapy.settings import Settings
 from monitor import health, notify
 from monitor.config import Source
 from monitor.extensions import COUNTERS
-from monitor.locks import acquire_sources
+from monitor.locks import acquire_sources, crawl_process_lock
 from monitor.store import ABORTED, FAILED, OK, PARTIAL, Store
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
     if check_only:
         return _crawl(sources, db_path, None, progress, True, log_level, settings, [])[0]
     names = [s.name for s in sources]
+    process_lock = crawl_process_lock(db_path).acquire()  # released by the kernel if we die
     locks, busy = acquire_sources(db_path, names)
     try:
         with Store(db_path) as store:
@@ -107,6 +108,7 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
     finally:
         for lock in locks.values():
             lock.release()
+        process_lock.release()
 
 
 def _crawl(sources, db_path, run_id, progress, check_only, log_level, settings, rechecks):

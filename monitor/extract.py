@@ -12,7 +12,9 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -20,7 +22,7 @@ from dateutil import parser as date_parser
 from lxml import etree
 from lxml.html import HtmlElement
 from pypdf import PdfReader
-from trafilatura import bare_extraction, load_html
+from trafilatura import bare_extraction, extract_metadata, load_html
 from trafilatura.deduplication import content_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,8 @@ NOT_ARTICLE_REASONS = {
     "no-main-text": "no main text found",
     "too-short": f"main text shorter than {NOT_ARTICLE_MIN_CHARS} characters",
     "mostly-links": "main text is mostly link text (navigation or a listing)",
-    "listing": "a list of headlines (a listing or front page)",
+    "listing": "a list of headlines or teasers (a listing or front page)",
+    "undated": "no publication date and not marked up as an article (an about, contact or service page)",
 }
 
 _PDF_MIN_CHARS = 80
@@ -84,7 +87,7 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
     if not html or not html.strip():
         return None, "empty"
     text = html if isinstance(html, str) else decode_html(html)
-    if text is None or _looks_binary(text):
+    if _looks_binary(text):
         return None, "binary"
     if not text.strip():
         return None, "empty"
@@ -92,23 +95,23 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
     if tree is None:
         return None, "not-html"
 
-    document = _trafilatura(tree, url, favor_precision=True, with_metadata=True)
-    balanced = _trafilatura(tree, url, favor_precision=False, with_metadata=False)
-    main_text = _paragraphs(document.text if document is not None else "")
-    balanced_text = _paragraphs(balanced.text if balanced is not None else "")
+    main_text = _main_text(tree, url, favor_precision=True)
+    balanced_text = _main_text(tree, url, favor_precision=False)
     if len(main_text) < max(NOT_ARTICLE_MIN_CHARS, PRECISION_KEEP_SHARE * len(balanced_text)):
         main_text = balanced_text
-
-    title = _clean(document.title) if document is not None else None
+    # trafilatura's metadata (title, author, site, htmldate) on a copy: it reads the tree in place
+    found = extract_metadata(deepcopy(tree), default_url=url)
+    title = _clean(found.title)
     main_text = _without_title(main_text, title)
     meta = _PageMetadata(tree, url)
-    reason = _not_article_reason(tree, main_text, declared_article=meta.declares_article())
+    published, published_from = meta.published()
+    if published is None and found.date:
+        published, published_from = _iso_date(found.date), "htmldate"
+    # htmldate falls back to January 1st when all it found was a year ("founded in 2003")
+    dated = published is not None and not (published_from == "htmldate" and published.endswith("-01-01"))
+    reason = _not_article_reason(tree, main_text, meta, dated=dated)
     if reason:
         return None, reason
-
-    published, published_from = meta.published()
-    if published is None and document is not None and document.date:
-        published, published_from = _iso_date(document.date), "htmldate"
     modified, modified_from = meta.modified()
     article = Article(
         url=url or meta.canonical_url or "",
@@ -118,11 +121,11 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
         published_from=published_from if published else None,
         modified=modified,
         modified_from=modified_from,
-        author=_clean(document.author) if document is not None else None,
-        site=meta.site_name() or (_clean(document.sitename) if document is not None else None),
+        author=_clean(found.author),
+        site=meta.site_name() or _clean(found.sitename),
         language=meta.language(),
         canonical_url=meta.canonical_url,
-        description=(_clean(document.description) if document is not None else None) or meta.description(),
+        description=_clean(found.description) or meta.description(),
         fingerprint=content_fingerprint(f"{title} {main_text}"),
     )
     return article, ""
@@ -130,7 +133,7 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
 
 def extract_pdf(data: bytes, url: str | None = None) -> Article | None:
     """Extract a PDF press release via pypdf; encrypted, broken or text-less PDFs give ``None``."""
-    if not data or not data.lstrip()[:5] == b"%PDF-":
+    if not data or b"%PDF-" not in data[:1024]:
         logger.warning("not a PDF document: %s", url)
         return None
     try:
@@ -145,7 +148,7 @@ def extract_pdf(data: bytes, url: str | None = None) -> Article | None:
         info_title = info.title if info else None
         info_author = info.author if info else None
         language = reader.trailer["/Root"].get("/Lang")
-    except Exception as exc:  # noqa: BLE001 -- pypdf raises many types on malformed input
+    except Exception as exc:  # noqa: BLE001 -- malformed PDFs make pypdf raise all kinds of errors
         logger.warning("unreadable PDF %s: %s", url, exc)
         return None
 
@@ -184,7 +187,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_:.-]+)""", re.I)
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.-]+)|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_:.-]+)""",
+    re.I,
+)
 # WHATWG: these labels mean windows-1252; a UTF-16 label without a BOM means UTF-8.
 _CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
                     "us-ascii": "cp1252", "iso8859-1": "cp1252", "utf-16": "utf-8", "utf-16le": "utf-8",
@@ -227,11 +233,10 @@ def _declared_charset(head: bytes) -> str | None:
 
 
 def _looks_binary(text: str) -> bool:
+    # random bytes are ~12% control characters; text has next to none (a stray NUL is tolerated)
     head = text[:4096]
-    if "\x00" in head:
-        return True
     controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\f")
-    return controls > 0.05 * len(head)
+    return controls > 0.02 * len(head)
 
 
 def _parse(text: str) -> HtmlElement | None:
@@ -254,9 +259,9 @@ _BOILERPLATE_XPATHS = [
 ]
 
 
-def _trafilatura(tree: HtmlElement, url: str | None, *, favor_precision: bool, with_metadata: bool):
+def _main_text(tree: HtmlElement, url: str | None, *, favor_precision: bool) -> str:
     # no dedup cache (process-wide state), no comments; bare_extraction copies the tree it is given
-    return bare_extraction(
+    document = bare_extraction(
         tree,
         url=url,
         favor_precision=favor_precision,
@@ -266,10 +271,10 @@ def _trafilatura(tree: HtmlElement, url: str | None, *, favor_precision: bool, w
         include_links=False,
         include_images=False,
         deduplicate=False,
-        with_metadata=with_metadata,
         output_format="python",
         prune_xpath=_BOILERPLATE_XPATHS,
     )
+    return _paragraphs(document.text) if document is not None and document.text else ""
 
 
 def _paragraphs(text: str) -> str:
@@ -323,7 +328,7 @@ _DATE_LINE = re.compile(
 )
 
 
-def _not_article_reason(tree: HtmlElement, text: str, *, declared_article: bool) -> str:
+def _not_article_reason(tree: HtmlElement, text: str, meta: _PageMetadata, *, dated: bool) -> str:
     if not text:
         return "no-main-text"
     if len(text) < NOT_ARTICLE_MIN_CHARS:
@@ -338,37 +343,38 @@ def _not_article_reason(tree: HtmlElement, text: str, *, declared_article: bool)
     dates = sum(1 for line in lines if _DATE_LINE.match(line))
     if (len(headlines) >= 5 and sum(map(len, headlines)) >= 0.2 * len(text)) or dates >= 4:
         return "listing"
-    # teaser cards under linked headlines; a page that declares itself an article is a listicle instead
-    teasers = [] if declared_article else _teasers(tree, lines)
-    if len(teasers) >= 3 and sum(map(len, teasers)) >= 0.5 * len(text):
-        return "listing"
+    # main text taken from teaser cards; a page that declares itself an article is a listicle instead
+    declared_article = meta.declares_article()
+    if not declared_article and len(meta.cards) >= 3:
+        card_words = [set(text.split()) for text in meta.cards.values()]
+        in_cards = sum(len(line) for line in lines if len(line) >= 40 and _inside_any(line, card_words))
+        if in_cards >= 0.5 * len(text):
+            return "listing"
+    if not dated and not declared_article:
+        return "undated"
     return ""
 
 
-_HEADLINE_LINK = "./descendant::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//a[@href]"
+def _inside_any(line: str, boxes: list[set[str]]) -> bool:
+    words = set(_norm(line).split())
+    return any(len(words & box) >= 0.8 * len(words) for box in boxes)
 
 
-def _teasers(tree: HtmlElement, lines: list[str]) -> list[str]:
-    """Lines that are teasers: each sits in a small card of its own under a linked headline."""
-    blocks: dict[str, HtmlElement] = {}
-    for element in tree.iter("p", "li", "div", "span", "td", "dd"):
-        text = _norm(element.text_content())
-        if text and len(text) <= 1000:
-            blocks.setdefault(text, element)
-    teasers, cards = [], set()
-    for line in lines:
-        element = blocks.get(_norm(line.removeprefix("- ")))
-        if element is None:
-            continue
-        for depth, ancestor in enumerate(element.iterancestors()):
-            if depth > 3 or ancestor.tag in ("body", "main", "html"):
-                break
-            if ancestor.xpath(_HEADLINE_LINK):
-                if len(_norm(ancestor.text_content())) <= len(line) + 400 and ancestor not in cards:
-                    cards.add(ancestor)
-                    teasers.append(line)
-                break
-    return teasers
+_CARD_XPATH = (
+    "//body//*[self::li or self::article or self::div or self::section]"
+    "[.//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]]"
+    "[.//a[@href and not(starts-with(@href, '#')) and not(starts-with(@href, 'mailto:'))]]"
+    "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]"
+)
+
+
+def _cards(tree: HtmlElement) -> dict[HtmlElement, str]:
+    """Teaser cards: the innermost small boxes holding a heading and a link to another page,
+    with their normalised text."""
+    boxes = {element: _norm(element.text_content()) for element in tree.xpath(_CARD_XPATH)}
+    small = {element for element, text in boxes.items() if 40 <= len(text) <= 600}
+    return {element: boxes[element] for element in small
+            if not any(child in small for child in element.iterdescendants())}
 
 
 def _link_shares(tree: HtmlElement) -> dict[str, float]:
@@ -435,7 +441,7 @@ class _PageMetadata:
                 continue
             try:
                 data = json.loads(script.text, strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 logger.debug("invalid JSON-LD block ignored")
                 continue
             nodes.extend(_walk_json_ld(data))
@@ -447,10 +453,15 @@ class _PageMetadata:
                       if "canonical" in (link.get("rel") or "").lower().split()]
         candidates.append(self.meta.get("og:url"))
         for href in candidates:
-            if href and href.strip():
+            if not href or not href.strip():
+                continue
+            try:
                 absolute = urljoin(self.url or "", href.strip())
-                if urlsplit(absolute).scheme in ("http", "https") and urlsplit(absolute).netloc:
-                    return absolute
+                parts = urlsplit(absolute)
+            except ValueError:  # e.g. a broken IPv6 host
+                continue
+            if parts.scheme in ("http", "https") and parts.netloc:
+                return absolute
         return None
 
     def declares_article(self) -> bool:
@@ -487,11 +498,17 @@ class _PageMetadata:
                 return value, "time[datetime]"
         return None, None
 
+    @cached_property
+    def cards(self) -> dict[HtmlElement, str]:
+        return _cards(self.tree)
+
     def _time_elements(self) -> Iterator[HtmlElement]:
+        # a date in a teaser card dates the teaser, not the page
         scopes = self.tree.xpath("//article | //main | //*[@role='main']") or [self.tree]
         for scope in scopes:
             for element in scope.iter("time"):
-                if element.get("datetime") and not element.xpath("ancestor::nav | ancestor::footer | ancestor::aside"):
+                if (element.get("datetime") and not element.xpath("ancestor::nav | ancestor::footer | ancestor::aside")
+                        and not any(ancestor in self.cards for ancestor in element.iterancestors())):
                     yield element
 
     def site_name(self) -> str | None:
@@ -519,15 +536,17 @@ class _PageMetadata:
         return None
 
 
-def _walk_json_ld(data: object) -> Iterator[dict]:
+def _walk_json_ld(data: object, depth: int = 0) -> Iterator[dict]:
+    if depth > 8:
+        return
     if isinstance(data, list):
         for item in data:
-            yield from _walk_json_ld(item)
+            yield from _walk_json_ld(item, depth + 1)
     elif isinstance(data, dict):
         yield data
         for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
             if isinstance(data.get(key), (list, dict)):
-                yield from _walk_json_ld(data[key])
+                yield from _walk_json_ld(data[key], depth + 1)
 
 
 def _json_ld_types(node: dict) -> set[str]:

@@ -66,6 +66,27 @@ def daemon_lock(db_path: str | os.PathLike) -> FileLock:
     return FileLock(lock_dir(db_path) / "daemon.lock")
 
 
+def crawl_process_lock(db_path: str | os.PathLike, pid: int | None = None) -> FileLock:
+    """Held by a crawl process for its whole life: a run whose process no longer holds it was
+    abandoned (killed or crashed). Unlike a pid check, this is not fooled by zombies."""
+    return FileLock(lock_dir(db_path) / f"crawl-{pid or os.getpid()}.lock")
+
+
+def is_held(lock: FileLock) -> bool:
+    if not lock.path.exists():
+        return False
+    try:
+        lock.acquire()
+    except LockHeld:
+        return True
+    lock.release()
+    try:
+        lock.path.unlink()
+    except OSError:
+        pass
+    return False
+
+
 def acquire_sources(db_path: str | os.PathLike, names: list[str]) -> tuple[dict[str, FileLock], list[str]]:
     """Lock every source that is free; return (locks held, names that another run holds)."""
     held, busy = {}, []

@@ -232,19 +232,22 @@ class Store:
                     update["last_new_item"] = now
                 db["sources"].update(name, update)
 
-    def mark_abandoned_runs(self, *, alive=lambda pid: False) -> list[int]:
-        """Runs still 'running' whose process is gone (killed, crashed) become 'aborted'."""
+    def mark_abandoned_runs(self, *, alive=lambda run: False) -> list[int]:
+        """Runs still 'running' whose process is gone (killed, crashed) become 'aborted'.
+        `alive(run_row)` says whether a run's process still works on it."""
         with self.write() as db:
             stale = [row["id"] for row in db["runs"].rows_where("status = ?", [RUNNING])
-                     if not row["pid"] or not alive(row["pid"])]
+                     if not alive(row)]
             for run_id in stale:
                 db["runs"].update(run_id, {"status": ABORTED, "ended": utcnow(),
                                            "message": "the crawl process ended without closing the run"})
         return stale
 
     def last_run_start(self, schedule: str) -> str | None:
-        """When the newest run of a schedule started (scheduled or manual), or None."""
-        row = self.conn.execute("SELECT max(started) FROM runs WHERE schedule = ?", [schedule]).fetchone()
+        """When the newest run of a schedule started (scheduled or manual), or None. An aborted
+        run does not count: after a crash or a kill the schedule runs again at once."""
+        row = self.conn.execute("SELECT max(started) FROM runs WHERE schedule = ? AND status != ?",
+                                [schedule, ABORTED]).fetchone()
         return row[0] if row else None
 
     def run(self, run_id: int) -> dict:

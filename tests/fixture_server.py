@@ -288,6 +288,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         seconds = min(max(seconds, 0.0), MAX_SLOW_SECONDS)
         time.sleep(seconds)
+        if query.get("file"):  # a fixture file served late: a source that keeps a run busy
+            self._serve_file(query["file"][0], send_body)
+            return
         self._send_html(HTTPStatus.OK, f"Slow response after {seconds:g} seconds", send_body)
 
     def _route_drop(self, query: dict[str, list[str]], send_body: bool) -> None:
