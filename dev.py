@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Set up and run monitor with nothing but Python 3.11+ installed.
 
-    python3 dev.py run [ARGS...]   create .venv, install, then `monitor crawl ARGS...`
-    python3 dev.py test [ARGS...]  create .venv, install, then run the whole test suite
+    python3 dev.py run [ARGS...]   create .venv, install, then `monitor start ARGS...`: the
+                                   daemon with every schedule, and the Datasette desk beside it
+    python3 dev.py test [ARGS...]  create .venv, install (and Debian's chromium for the browser
+                                   test, when run as root with apt-get), then the whole test suite
     python3 dev.py bench [ARGS...] create .venv, install, then the benchmarks
 
 The virtual environment is reused while requirements.txt is unchanged.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -41,6 +44,18 @@ def ensure_environment() -> None:
     stamp.write_text(digest)
 
 
+def ensure_chromium() -> None:
+    """The browser test drives Debian's chromium; install it when missing and possible."""
+    if shutil.which("chromium") or not shutil.which("apt-get") or os.geteuid() != 0:
+        return
+    print("installing Debian's chromium for the browser test ...", file=sys.stderr)
+    quiet = {"stdout": subprocess.DEVNULL}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, **quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+                   check=False, env=env, **quiet)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test", "bench"):
         print(__doc__, file=sys.stderr)
@@ -48,8 +63,9 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     command, rest = argv[0], argv[1:]
     if command == "run":
-        args = [str(BIN / "monitor"), "crawl", *rest]
+        args = [str(BIN / "monitor"), "start", *rest]
     elif command == "test":
+        ensure_chromium()
         args = [str(PYTHON), "-m", "pytest", *rest]
     else:
         args = [str(PYTHON), "-m", "benchmarks", *rest]

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import click
 
 from monitor import desk
-from monitor.cli import common_options
+from monitor.cli_common import common_options
 
 PUBLIC_WARNING = ("Warning: the desk listens on all interfaces; anyone who can reach this "
                   "machine can read the database (there is no login).")

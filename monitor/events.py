@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from monitor.facts import Fact, extract_facts, headline_count, merged_nationalities, primary_state
+from monitor.facts import DEMONYMS, Fact, extract_facts, headline_count, merged_nationalities, primary_state
 from monitor.neardup import NEAR_DUPLICATE_THRESHOLD, signature, similarity
 
 # An item joins an event published from EVENT_LEAD_DAYS before its first item (coverage can appear
@@ -25,6 +25,8 @@ OWN_RANGE_DAYS = 45
 FOLLOW_UP_AFTER_DAYS = 3
 # Evidence score at or above which an item joins an event (see _score for the points).
 MATCH_THRESHOLD = 4.5
+# Date ranges at most this far apart can be one operation and its follow-up arrests.
+RANGE_GAP_DAYS = 14
 # A follow-up may revise a total by up to this share (19 -> 23 is 17 %); further apart is another operation.
 REVISION_SHARE = 0.25
 
@@ -43,14 +45,24 @@ _COMMON_CAPITALS = {
     "Some", "Many", "All", "One", "Two", "Three", "Among", "Members", "Anyone", "If", "As", "With", "From", "By",
     "Officials", "Advocates", "Local", "Operation", "Acting", "Deputy", "Chief", "Mayor", "Gov", "Sen", "Rep",
 }
-_CAPITAL_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][A-Za-z'-]{2,}\b", re.M)
+_DEMONYM_WORDS = {w for d in DEMONYMS for w in d.split()} | {w + "s" for d in DEMONYMS for w in d.split()}
+_CAPITAL_WORD = re.compile(r"\b[A-Z][a-z][A-Za-z-]{2,}\b")
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<![.!?:\u201c\"]\s)(?<!^)(?<![\u201c\"])\b[A-Z][a-z][A-Za-z-]{2,}\b", re.M)
 
 
-def event_keywords(title: str | None, text: str) -> frozenset[str]:
-    """Distinctive capitalised words (names of people, companies, places) that two reports of one
-    event tend to share. Sentence-initial and common words are left out."""
-    words = Counter(m.group(0) for m in _CAPITAL_WORD.finditer(f"{title or ''}\n{text}"))
-    return frozenset(w for w in words if w not in _COMMON_CAPITALS and not w.endswith("'s"))
+def event_keywords(title: str | None, text: str, facts: Sequence[Fact] = ()) -> frozenset[str]:
+    """Names that recur in a story (a defendant, a company): capitalised words used at least twice and
+    at least once mid-sentence, not common, and not a place, country or agency the facts already
+    compare. An official named once per release ("said Director ...") is not among them."""
+    known = {w for f in facts if f.kind in ("place", "nationality", "agency", "operation")
+             for w in re.findall(r"[A-Za-z-]+", f"{f.value} {f.quote}")}
+    joined = f"{title or ''}\n{text}"
+    words = Counter(m.group(0) for m in _CAPITAL_WORD.finditer(joined))
+    # A name is capitalised mid-sentence too; "Investigators" or "Officials" only start sentences.
+    names = {m.group(0) for m in _MID_SENTENCE_CAPITAL.finditer(joined)}
+    return frozenset(w for w, n in words.items()
+                     if n >= 2 and w in names and w not in _COMMON_CAPITALS and w not in known
+                     and w not in _DEMONYM_WORDS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ class EventCandidate:
         if facts is None:
             facts = extract_facts(text, title=title, published=published)
         return cls(item_id, kind, published, title, tuple(facts),
-                   tuple(sig) if sig is not None else tuple(signature(text)), event_keywords(title, text))
+                   tuple(sig) if sig is not None else tuple(signature(text)), event_keywords(title, text, facts))
 
     @property
     def date(self) -> dt.date | None:
@@ -98,6 +110,7 @@ class _Features:
     nationalities: dict
     agencies: frozenset[str]
     seizures: frozenset[tuple]
+    charge_types: frozenset[str]
 
 
 _GENERIC_AGENCIES = {"local police", "state police", "DHS", "DOJ", "U.S. Attorney's Office"}
@@ -131,6 +144,7 @@ def _features(item: EventCandidate) -> _Features:
         nationalities=nationalities,
         agencies=frozenset(f.value for f in facts if f.kind == "agency") - _GENERIC_AGENCIES,
         seizures=frozenset((f.value, f.code, f.count) for f in facts if f.kind == "seizure"),
+        charge_types=frozenset(f.value for f in facts if f.kind == "charge"),
     )
 
 
@@ -274,6 +288,11 @@ def _overlaps(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
+def _gap_days(a: tuple[str, str], b: tuple[str, str]) -> int:
+    first, second = sorted((a, b))
+    return (dt.date.fromisoformat(second[0]) - dt.date.fromisoformat(first[1])).days
+
+
 def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]:
     """Evidence that `item` reports on `event`: points for each agreeing fact, penalties for facts that
     say another operation, and -inf for hard conflicts (another state, another named operation)."""
@@ -322,6 +341,10 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
                 score -= 3
                 reasons.append(f"arrests {mine.arrests} vs {nearest}")
 
+    types = set().union(*(f.charge_types for f in theirs))
+    if mine.charge_types & types:
+        score += min(0.5 * len(mine.charge_types & types), 1.0)
+
     charges = {f.charges for f in theirs if f.charges}
     if mine.charges and mine.charges in charges:
         score += 2
@@ -348,7 +371,8 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
         if any(_overlaps(a, b) for a in mine.ranges for b in ranges):
             score += 2
             reasons.append(f"dates {mine.ranges[0][0]}/{mine.ranges[0][1]}")
-        else:
+        elif not any(_gap_days(a, b) <= RANGE_GAP_DAYS for a in mine.ranges for b in ranges):
+            # Follow-up arrests days after an operation ended are fine; May vs September is another operation.
             score -= 4
             reasons.append("other dates")
 
@@ -379,7 +403,7 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
     keywords = set().union(*(m.item.keywords for m in event.members))
     shared_words = item.keywords & keywords
     if shared_words:
-        score += min(0.5 * len(shared_words), 2)
+        score += min(1.25 * len(shared_words), 2.5)
         reasons.append("names " + ", ".join(sorted(shared_words)[:3]))
 
     dates = [m.item.date for m in event.members if m.item.date]

@@ -43,7 +43,7 @@ NOT_ARTICLE_REASONS = {
     "too-short": f"main text shorter than {NOT_ARTICLE_MIN_CHARS} characters",
     "mostly-links": "main text is mostly link text (navigation or a listing)",
     "listing": "a list of headlines or teasers (a listing or front page)",
-    "undated": "no publication date and not marked up as an article (an about, contact or service page)",
+    "undated": "no publication date and marked up as a website, not an article (an about or contact page)",
 }
 
 _PDF_MIN_CHARS = 80
@@ -350,7 +350,7 @@ def _not_article_reason(tree: HtmlElement, text: str, meta: _PageMetadata, *, da
         in_cards = sum(len(line) for line in lines if len(line) >= 40 and _inside_any(line, card_words))
         if in_cards >= 0.5 * len(text):
             return "listing"
-    if not dated and not declared_article:
+    if not dated and meta.declares_other_type():
         return "undated"
     return ""
 
@@ -412,6 +412,8 @@ _MODIFIED_META = (
 )
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                   "report", "pressrelease", "socialmediaposting", "liveblogposting", "scholarlyarticle"}
+_OTHER_PAGE_TYPES = {"aboutpage", "contactpage", "collectionpage", "searchresultspage", "profilepage", "faqpage",
+                     "itempage", "product", "organization"}
 _UPDATE_HINT = re.compile(r"updat|modif|revis", re.I)
 
 
@@ -468,6 +470,13 @@ class _PageMetadata:
         """og:type article or an article-like JSON-LD node."""
         return self.meta.get("og:type", "").lower() == "article" or any(
             _json_ld_types(node) & _ARTICLE_TYPES for node in self.json_ld)
+
+    def declares_other_type(self) -> bool:
+        """Marked up as something else than an article: og:type website, or only non-article JSON-LD pages."""
+        og_type = self.meta.get("og:type", "").lower()
+        page_types = set().union(*(_json_ld_types(node) for node in self.json_ld)) if self.json_ld else set()
+        return not self.declares_article() and (
+            og_type == "website" or bool(page_types & _OTHER_PAGE_TYPES))
 
     def published(self) -> tuple[str | None, str | None]:
         return self._date(_PUBLISHED_META, "datePublished", modified=False)

@@ -108,7 +108,8 @@ def _qualifier(word: str | None) -> str:
 # ---------------------------------------------------------------------------------------------
 # Counts of people arrested or charged.
 
-_PEOPLE = (r"(?:people|persons|individuals|men|women|adults|juveniles|minors|teens|teenagers|suspects|"
+_PEOPLE = (r"(?:people|persons|individuals|men|women|adults|juveniles|minors|teens|teenagers|suspects|officers|guards|"
+           r"managers|executives|deputies|staffers|"
            r"defendants|noncitizens|non-citizens|aliens|immigrants|migrants|nationals|fugitives|workers|"
            r"employees|members|offenders|others|smugglers|predators|buyers|criminals|drivers)")
 _ADJ = r"(?:(?!more\b|additional\b|other\b|of\b|the\b|those\b)[A-Za-z-]+\s+){0,3}?"
@@ -117,8 +118,8 @@ _ARRESTED = (r"(?:arrested|apprehended|detained|taken into (?:\w+\s+)?custody|pi
 _AUX = r"(?:were|have been|had been|has been|was|are|being|got)\s+(?:also\s+|later\s+|all\s+)?"
 _NOT_AFTER = r"(?![\s-]*(?:year|percent|%|pounds?|kilo|grams?|ounces?|times|counts?|days?|weeks?|months?|hours?|miles?|more\b|additional\b|of\b))"
 _NOT_AFTER_UNIT = r"(?![\s-]*(?:year|percent|%|pounds?|kilo|grams?|ounces?|times|counts?|days?|weeks?|months?|hours?|miles?|more\b|additional\b))"
-_PARTITIVE = r"of\s+(?:the|those|them)(?:\s+[\w-]+){0,2}?\s+"
-_PARTITIVE_LONG = r"of\s+(?:the|those|them)(?:\s+[\w-]+){0,4}?\s+"
+_PARTITIVE = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,2}?\s+"
+_PARTITIVE_LONG = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,4}?\s+"
 # "the agency arrested", "who were later arrested", "from the Phoenix and Tucson areas were arrested"
 _SUBJECT = r"(?:(?:who|that|whom)\s+|(?:the\s+)?(?:agency|ICE|officers|agents|authorities|police|federal agents)\s+(?:had\s+|has\s+)?)?"
 _PLACE_GAP = r"(?:(?:from|of|in)\s+(?:[\w'’-]+\s+){1,5}?)?"
@@ -147,6 +148,7 @@ CHARGE_COUNT_PATTERNS = [
                r"(?!\s+(?:counts?|with)\b)", re.I),
     re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER_UNIT}\s+(?:{_ADJ}{_PEOPLE}\s+|{_PARTITIVE})?(?:{_AUX})?"
                r"(?:charged|indicted)\b", re.I),
+    re.compile(rf"\bcharges?\s+against\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?", re.I),
     re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER_UNIT}\s+(?:{_ADJ}{_PEOPLE}\s+|{_PARTITIVE})?(?:now\s+)?face\s+"
                r"(?:[\w-]+\s+){0,3}?charges\b", re.I),
 ]
@@ -163,6 +165,8 @@ def _count_facts(kind: str, patterns: list[re.Pattern], text: str, field: str) -
             if _is_date_or_age(text, m.start("n"), m.end("n")):
                 continue
             qualifier = _qualifier(m.groupdict().get("q"))
+            if qualifier == "exact" and re.search(r"(?i)dozen", m.group("n")):
+                qualifier = "approximate"
             fact = Fact(kind, str(int(count)), None, int(count), qualifier, m.start(), m.end(),
                         text[m.start():m.end()], field)
             old = found.get(count)
@@ -431,8 +435,15 @@ def _gazetteer() -> tuple[dict[str, list[tuple[str, int, str]]], dict[str, set[s
 
 
 def _state_hints(text: str) -> Counter:
-    """States a story mentions anywhere (agency names included), to resolve 'Lawrence' or 'Essex County'."""
+    """States a story mentions anywhere (agency names included) and states of the cities it names that
+    exist in one state only, to resolve 'Lawrence' or 'Essex County'."""
     hints: Counter = Counter()
+    cities = _gazetteer()[0]
+    for m in _CUE_LIST_RE.finditer(text):
+        for item in re.finditer(rf"{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}}", m.group("list")):
+            candidates = cities.get(item.group(0).lower(), [])
+            if len({c[0] for c in candidates}) == 1:
+                hints[candidates[0][0]] += 1
     for m in re.finditer(rf"\b(?:{_STATE_NAME_RE})\b", text):
         hints[_STATES[m.group(0)]] += 1
     for m in _CITY_STATE_RE.finditer(text):
@@ -559,13 +570,19 @@ def _place_facts(text: str, field: str, agency_spans: list[tuple[int, int]], hin
     return sorted(counted.values(), key=lambda f: f.start)
 
 
+# A name followed by one of these is a street, school or park, not the city it may share a name with.
+_NOT_A_CITY_AFTER = {"Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevard", "Blvd.", "Drive", "Lane", "Way",
+                     "Place", "Court", "Square", "Elementary", "Middle", "High", "School", "Academy", "Park", "Church",
+                     "Hall", "Mall", "Bridge", "Plaza", "Terrace", "Heights", "Hills"}
+
+
 def _add_city(text: str, start: int, phrase: str, hints: Counter, add, longest_suffix: bool = False) -> None:
     words = phrase.split()
     spans = ([(i, len(words)) for i in range(len(words))] if longest_suffix
              else [(0, j) for j in range(len(words), 0, -1)])
     for i, j in spans:
         candidate = " ".join(words[i:j]).rstrip(".,")
-        if candidate in _STOPWORDS or not candidate:
+        if candidate in _STOPWORDS or not candidate or (j < len(words) and words[j] in _NOT_A_CITY_AFTER):
             continue
         resolved = _resolve_city(candidate, hints)
         if resolved:
@@ -675,14 +692,14 @@ _DEMONYM_PLURAL = "|".join(re.escape(_plural(d)) for d in sorted(DEMONYMS, key=l
 _PLURAL_TO_CODE = {_plural(d): c for d, c in DEMONYMS.items() if _plural(d) != d}
 _NAT_NOUNS = r"(?:nationals|citizens|men|women|people|workers|immigrants|migrants|children|fugitives|passengers|deportees|detainees|adults|residents)"
 _SINGULAR_NOUNS = r"(?:national|citizen|man|woman|fugitive|native|teen|teenager|resident|worker|immigrant|migrant|member|gang member|mother|father)"
-_CLIST = rf"(?:the\s+)?(?:{_COUNTRY})(?:\s*,\s*(?:and\s+)?(?:the\s+)?(?:{_COUNTRY}))*(?:,?\s+and\s+(?:the\s+)?(?:{_COUNTRY}))?"
+_CLIST = rf"(?:the\s+)?(?:{_COUNTRY})\b(?:\s*,\s*(?:and\s+)?(?:the\s+)?(?:{_COUNTRY})\b)*(?:,?\s+and\s+(?:the\s+)?(?:{_COUNTRY})\b)?"
 _NAT_PATTERNS = [
-    ("list", re.compile(rf"(?P<c>\b(?:{_COUNTRY}))\s*\(\s*(?P<n>\d[\d,]*)\s*\)")),
+    ("list", re.compile(rf"(?P<c>\b(?:{_COUNTRY}))\b\s*\(\s*(?P<n>\d[\d,]*)\s*\)")),
     ("from", re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PEOPLE}\s+)?(?:{_PARTITIVE})?(?:(?:were|are|was|is|came|come|hail)\s+)?"
                         rf"(?P<each>(?:each|apiece)\s+)?from\s+(?P<list>{_CLIST})")),
-    ("with", re.compile(rf"(?:\bthe\s+)?(?P<c>\b(?:{_COUNTRY})),?\s+with\s+(?P<n>{NUM})\b")),
+    ("with", re.compile(rf"(?:\bthe\s+)?(?P<c>\b(?:{_COUNTRY}))\b,?\s+with\s+(?P<n>{NUM})\b")),
     ("citizens_of", re.compile(rf"(?:(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PARTITIVE_LONG}(?:are|were)\s+)?)?\b(?:citizens|nationals|natives)\s+of\s+(?P<list>{_CLIST})")),
-    ("largest", re.compile(rf"(?:(?:citizens|nationals)\s+of\s+(?:the\s+)?(?P<c>{_COUNTRY})|(?P<d>\b(?:{_DEMONYM}))\s+(?:nationals|citizens))"
+    ("largest", re.compile(rf"(?:(?:citizens|nationals)\s+of\s+(?:the\s+)?(?P<c>{_COUNTRY})|(?P<d>\b(?:{_DEMONYM}))\s+(?:nationals|citizens))\b"
                            rf"\s+(?:made up|were|was|formed|accounted for|are)\s+(?:again\s+|also\s+)?the\s+largest\s+"
                            rf"(?:group|share|number)[^.]*?\b(?:with|at|of)\s+(?P<n>{NUM})")),
     ("demonym_count", re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})(?:,?\s+{_PARTITIVE_LONG}(?:are|were)|,\s+(?:are|were))?\s+(?P<d>\b(?:{_DEMONYM}))\s+{_NAT_NOUNS}\b")),
