@@ -48,7 +48,7 @@ def source_health(store: Store, names: list[str] | None = None,
         interval = usual_interval(recent)
         runs = list(store.db.query(
             "SELECT links, status FROM run_sources WHERE source = ? AND status != 'skipped' "
-            "ORDER BY run_id DESC LIMIT 10", [name]))
+            "AND not_modified = 0 ORDER BY run_id DESC LIMIT 10", [name]))  # a 304 shows no links
         newest = _parse(recent[0]) if recent else None
         last_new = max([d for d in (newest, _parse(source["last_new_item"])) if d], default=None)
         state, reason = "ok", ""
