@@ -5,7 +5,8 @@ the database."""
 from __future__ import annotations
 
 import logging
-import os
+
+from monitor import settings
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ MAX_ITEMS_IN_MESSAGE = 20
 
 def targets_from_env() -> list[str]:
     """MONITOR_NOTIFY: apprise URLs separated by spaces or commas."""
-    raw = os.environ.get("MONITOR_NOTIFY", "")
+    raw = str(settings.get("MONITOR_NOTIFY"))
     return [t for t in raw.replace(",", " ").split() if t]
 
 

@@ -31,6 +31,7 @@ MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_PROGRESS": (False, "Print a line per stored item or problem while crawling."),
     "MONITOR_CHECK_ONLY": (False, "Discover article links but fetch none (`monitor sources check`)."),
     "MONITOR_RUN_ID": (0, "Internal: the `runs` row a crawl process records into."),
+    "MONITOR_NOTIFY": ("", "apprise URLs (space or comma separated) notified after every run."),
 }
 
 
