@@ -4,7 +4,12 @@ Outcomes are counted in Scrapy stats under `monitor/<outcome>/<source>`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool as BrokenExecutor
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -17,19 +22,59 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Page -> ArticleItem via `monitor.extract`; a page without an article becomes a skip."""
+    """Page -> ArticleItem via `monitor.extract`, in a pool of worker processes (extraction is
+    CPU-bound: it must not run on the reactor thread, and it should use every core). A page
+    without an article becomes a skip; a crashed or hung extraction costs that page only."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        self.workers = extract_workers(crawler.settings.get("MONITOR_EXTRACT_WORKERS"))
+        self.timeout = crawler.settings.getfloat("MONITOR_EXTRACT_TIMEOUT")
+        self.executor: Executor | None = None
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
         return cls(crawler)
 
-    def process_item(self, item):
+    def _pool(self) -> Executor:
+        if self.executor is None:
+            if self.workers:
+                # forkserver: workers are forked from a clean process that preloaded the
+                # extractor, never from this one with its reactor and threads.
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["monitor.extract"])
+                self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            else:
+                self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        return self.executor
+
+    async def process_item(self, item):
         if not isinstance(item, Page):
             return item
-        return extract_page(item)
+        loop = asyncio.get_running_loop()
+        try:
+            future = loop.run_in_executor(self._pool(), extract_page, item)
+            return await asyncio.wait_for(future, timeout=self.timeout)
+        except BrokenExecutor:
+            logger.error("an extraction worker died on %s; starting a new pool", item.url)
+            self.executor = None
+            return CrawlProblem(item.source, item.url, "extract_error",
+                                "the extraction worker died on this page")
+        except asyncio.TimeoutError:
+            return CrawlProblem(item.source, item.url, "extract_error",
+                                f"extraction took longer than {self.timeout:g}s")
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def extract_workers(value: object) -> int:
+    """MONITOR_EXTRACT_WORKERS: 'auto' = one per core, 0 = a thread of the crawl process."""
+    if value in (None, "", "auto"):
+        return os.cpu_count() or 1
+    return max(0, int(value))
 
 
 def extract_page(page: Page) -> ArticleItem | CrawlProblem:

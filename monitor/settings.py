@@ -25,6 +25,8 @@ MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_RETRIES": (2, "Retries of a request that failed with a timeout or a 5xx/429."),
     "MONITOR_CONCURRENCY_PER_DOMAIN": (2, "Parallel requests to one host."),
     "MONITOR_DOWNLOAD_DELAY": ("0.25", "Seconds between requests to one host (AutoThrottle may raise it)."),
+    "MONITOR_EXTRACT_WORKERS": ("auto", "Extraction processes: auto = one per core, 0 = a thread of the crawl."),
+    "MONITOR_EXTRACT_TIMEOUT": ("60", "Seconds one page's extraction may take before it is given up."),
     "MONITOR_OBEY_ROBOTS": (True, "Obey robots.txt (set 0 only for your own sites)."),
     "MONITOR_AUTOTHROTTLE": (True, "Adapt the request rate to each host's response times."),
     "MONITOR_REFETCH_KNOWN": (False, "Fetch article URLs that are already stored (normally skipped)."),
