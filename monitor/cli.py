@@ -41,7 +41,10 @@ def cli() -> None:
 @click.option("--no-serve", is_flag=True, help="Do not start Datasette beside the scheduler.")
 @click.option("--stop-grace", default=20, show_default=True,
               help="Seconds a running crawl gets to stop on shutdown before it is killed.")
-def start(db_path: str, schedules_dir: str, port: int, no_serve: bool, stop_grace: int) -> None:
+@click.option("--node", "node_urls", multiple=True, metavar="URL",
+              help="A Scrapyd node to send runs to (repeat; default MONITOR_SCRAPYD_NODES).")
+def start(db_path: str, schedules_dir: str, port: int, no_serve: bool, stop_grace: int,
+          node_urls: tuple[str, ...]) -> None:
     """Run the daemon: every schedule on its trigger, Datasette beside it.
 
     Each due run is a crawl process with the schedule's time limit. Prints one "ready" line
@@ -56,10 +59,12 @@ def start(db_path: str, schedules_dir: str, port: int, no_serve: bool, stop_grac
       kill -HUP $(pgrep -f "monitor start")     # reload schedules
     """
     from monitor.daemon import Daemon, setup_logging
+    from monitor.nodes import configured_nodes
 
     read_schedules(schedules_dir)  # refuse to start on a bad config, with the file and line
     setup_logging(db_path)
-    daemon = Daemon(db_path, schedules_dir, serve=not no_serve, port=port, stop_grace=stop_grace)
+    daemon = Daemon(db_path, schedules_dir, serve=not no_serve, port=port, stop_grace=stop_grace,
+                    nodes=configured_nodes(list(node_urls)))
     try:
         status = daemon.start()
     except RuntimeError as exc:
@@ -98,6 +103,8 @@ def status(db_path: str, schedules_dir: str) -> None:
     with Store(db_path) as store:
         store.migrate()
         rows = source_health(store)
+        remote = store.running_remote_jobs()
+    _echo_nodes(remote)
     click.echo("")
     header = ("source", "state", "last success", "last new item", "fails", "usual", "reason")
     table = [header] + [(r["name"], r["state"], (r["last_success"] or "-")[:16],
@@ -106,6 +113,63 @@ def status(db_path: str, schedules_dir: str) -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
+
+
+def _echo_nodes(recorded: list[dict]) -> None:
+    """Scrapyd nodes (when configured): their load and the jobs they run."""
+    from monitor.nodes import NodeError, configured_nodes, project_name
+
+    nodes = configured_nodes()
+    if not nodes:
+        return
+    click.echo("\nScrapyd node                     state   pending running finished")
+    for node in nodes:
+        try:
+            answer = node.status()
+            click.echo(f"{node.url:<32} ok      {answer.get('pending', 0):>7} "
+                       f"{answer.get('running', 0):>7} {answer.get('finished', 0):>8}")
+            jobs = node.jobs(project_name())
+            for job in jobs.get("running", []) + jobs.get("pending", []):
+                mine = next((r for r in recorded if r["job"] == job.get("id")), None)
+                what = f"run {mine['run_id']}: {mine['sources']}" if mine else "not started by this daemon"
+                click.echo(f"  job {job.get('id')} ({'running' if job in jobs.get('running', []) else 'pending'}): {what}")
+        except NodeError as exc:
+            click.echo(f"{node.url:<32} DOWN    {exc}")
+
+
+@cli.group()
+def nodes() -> None:
+    """Scrapyd nodes: deploy the spiders to them, list them."""
+
+
+@nodes.command("deploy")
+@click.argument("urls", nargs=-1)
+def nodes_deploy(urls: tuple[str, ...]) -> None:
+    """Build the spiders as an egg and upload it to every node (addversion.json), as
+    scrapyd-deploy does. Credentials: MONITOR_SCRAPYD_USERNAME / MONITOR_SCRAPYD_PASSWORD.
+
+    \b
+    Examples:
+      monitor nodes deploy http://10.0.0.5:6800 http://10.0.0.6:6800
+      MONITOR_SCRAPYD_NODES="http://10.0.0.5:6800" monitor nodes deploy
+    """
+    from monitor.nodes import configured_nodes, deploy
+
+    targets = configured_nodes(list(urls))
+    if not targets:
+        raise click.ClickException("no nodes: name them, or set MONITOR_SCRAPYD_NODES")
+    failed = 0
+    for url, result in deploy(targets).items():
+        click.echo(f"{url}: {result}")
+        failed += result.startswith("failed")
+    if failed:
+        sys.exit(1)
+
+
+@nodes.command("list")
+def nodes_list() -> None:
+    """Each configured node's state and running jobs."""
+    _echo_nodes([])
 
 
 @cli.command()

@@ -100,15 +100,23 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
         if reason == "shutdown" and not message:
             result.status, message = ABORTED, "interrupted (SIGINT/SIGTERM)"
         with Store(db_path) as store:
-            store.finish_run(run_id, status=result.status, message=message,
-                             per_source=result.per_source)
-            changes = health.update_states(store, list(locks))
-            _notify(store, run_id, changes, notify_targets)
+            close_run(store, run_id, status=result.status, message=message,
+                      per_source=result.per_source, crawled=list(locks),
+                      notify_targets=notify_targets)
         return result
     finally:
         for lock in locks.values():
             lock.release()
         process_lock.release()
+
+
+def close_run(store: Store, run_id: int, *, status: str, message: str | None,
+              per_source: dict[str, dict], crawled: list[str],
+              notify_targets: list[str] | None) -> None:
+    """Record a run's end, update the health of the sources it crawled, notify once."""
+    store.finish_run(run_id, status=status, message=message, per_source=per_source)
+    changes = health.update_states(store, crawled)
+    _notify(store, run_id, changes, notify_targets)
 
 
 def _crawl(sources, db_path, run_id, progress, check_only, log_level, settings, rechecks):

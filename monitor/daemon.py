@@ -119,7 +119,7 @@ class Daemon:
     """`monitor start`: schedules, crawl processes, Datasette beside, clean shutdown."""
 
     def __init__(self, db_path: str, schedules_dir: str, *, serve: bool = True, port: int = 8001,
-                 stop_grace: float = STOP_GRACE_SECONDS) -> None:
+                 stop_grace: float = STOP_GRACE_SECONDS, nodes: list | None = None) -> None:
         self.db_path, self.schedules_dir = str(db_path), str(schedules_dir)
         self.serve, self.port, self.stop_grace = serve, port, stop_grace
         self.schedules: dict[str, Schedule] = {}
@@ -131,6 +131,9 @@ class Daemon:
         self.datasette: subprocess.Popen | None = None
         self.datasette_started = 0.0
         self.lock = daemon_lock(self.db_path)
+        self.nodes = nodes or []              # Scrapyd nodes: runs go there instead
+        # Runs sent to nodes are "ours" while this process lives (see run_is_alive).
+        self.process_lock = crawl_process_lock(self.db_path)
 
     # -- the job ---------------------------------------------------------------------------
 
@@ -142,6 +145,9 @@ class Daemon:
         """Run one schedule in its own crawl process, within its time limit."""
         schedule = self.schedules.get(name)
         if schedule is None or self.stopping.is_set():
+            return
+        if self.nodes:
+            self.run_schedule_on_nodes(schedule)
             return
         logger.info("run of schedule %s starting", name)
         child = subprocess.Popen(self.crawl_command(name), stdout=subprocess.PIPE,
@@ -164,6 +170,23 @@ class Daemon:
             logger.error("run of schedule %s ended with exit status %s", name, child.returncode)
         self._mark_aborted()
         logger.info("run of schedule %s finished", name)
+
+    def run_schedule_on_nodes(self, schedule: Schedule) -> None:
+        from monitor.nodes import run_on_nodes
+
+        sources = [s for s in schedule.sources if s.enabled]
+        logger.info("run of schedule %s starting on Scrapyd nodes", schedule.name)
+        try:
+            run_id = run_on_nodes(self.db_path, self.nodes, sources, schedule=schedule.name,
+                                  time_limit=schedule.time_limit, stop=self.stopping.is_set,
+                                  notify_targets=list(schedule.notify))
+        except Exception:  # a node's odd answer must not end the daemon
+            logger.exception("run of schedule %s on nodes failed", schedule.name)
+            return
+        with Store(self.db_path) as store:
+            run = store.run(run_id)
+        logger.info("run of schedule %s finished: run %s %s%s", schedule.name, run_id,
+                    run["status"], f" ({run['message']})" if run["message"] else "")
 
     def _relay(self, name: str, child: subprocess.Popen) -> None:
         for line in child.stdout:
@@ -220,9 +243,11 @@ class Daemon:
             pid = self.lock.holder_pid()
             raise RuntimeError(f"another monitor daemon (pid {pid}) is already running on "
                                f"{self.db_path}; stop it first") from None
+        self.process_lock.acquire()
         try:
             return self._run()
         finally:
+            self.process_lock.release()
             self.lock.release()
 
     def _run(self) -> int:
@@ -242,6 +267,8 @@ class Daemon:
         upcoming = ", ".join(f"{job.id} at {job.next_run_time:%H:%M:%S}"
                              for job in self.scheduler.get_jobs())
         served = f"; Datasette on http://127.0.0.1:{self.port}/" if self.datasette else ""
+        if self.nodes:
+            served += f"; runs go to {len(self.nodes)} Scrapyd node(s)"
         print(f"monitor daemon ready: {len(self.scheduler.get_jobs())} schedule(s) "
               f"({upcoming}){served}", flush=True)
         while not self.stopping.wait(timeout=0.5):

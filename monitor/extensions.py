@@ -55,10 +55,13 @@ class CrawlReport:
     def spider_error(self, failure, response) -> None:
         source = response.meta.get("source") if response.request else None
         message = f"{failure.type.__name__}: {failure.value}"
+        self.crawler.stats.inc_value(f"monitor/errors/{source}")
+        if self.crawler.settings.getbool("MONITOR_REMOTE"):
+            logger.error("spider error on %s: %s", response.url, message)
+            return
         with Store(self.db_path) as store:
             store.record_error(run_id=self.run_id, source=source, url=response.url,
                                kind="spider_error", message=message)
-        self.crawler.stats.inc_value(f"monitor/errors/{source}")
 
     def per_source(self, sources: list[str]) -> dict[str, dict[str, int]]:
         """{source: {pages, new, updated, duplicate, unchanged, known, skipped, errors}}."""

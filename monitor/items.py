@@ -20,6 +20,7 @@ ERROR_KINDS: dict[str, str] = {
     "no_links": "a listing page where no article link was found",
     "busy": "(a skip) another run was crawling this source at the same time",
     "extract_error": "the extractor failed on a page (a bug or a broken PDF)",
+    "node_error": "a Scrapyd node could not run the job, lost it, or its crawl did not finish",
     "not_article": "(a skip) the page has no article text: a front page, a listing, a form",
     "spider_error": "an unexpected exception in a spider callback (a bug: please report it)",
     "download_error": "any other download failure",

@@ -5,6 +5,7 @@ Outcomes are counted in Scrapy stats under `monitor/<outcome>/<source>`."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -13,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool as BrokenExecutor
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
 from monitor import extract
 from monitor.items import ArticleItem, CrawlProblem, ItemGone, Page
@@ -117,6 +119,8 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
+        if crawler.settings.getbool("MONITOR_REMOTE"):
+            raise NotConfigured("a Scrapyd node exports its items instead")
         return cls(crawler)
 
     def open(self) -> None:
@@ -148,4 +152,25 @@ class StorePipeline:
             if page.recheck_of:
                 self.store.mark_checked(page.recheck_of)
             page.body = b""  # the text is stored; do not keep the raw page in memory
+        return item
+
+
+class RemoteExportPipeline:
+    """On a Scrapyd node (MONITOR_REMOTE): every outcome becomes a plain JSON record in the
+    job's items feed, which the daemon imports through the store when the job has finished."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RemoteExportPipeline":
+        if not crawler.settings.getbool("MONITOR_REMOTE"):
+            raise NotConfigured("local runs store directly")
+        return cls()
+
+    def process_item(self, item):
+        if isinstance(item, ArticleItem):
+            page = {k: v for k, v in dataclasses.asdict(item.page).items() if k != "body"}
+            return {"type": "article", "page": page, "article": item.article}
+        if isinstance(item, CrawlProblem):
+            return {"type": "problem", **dataclasses.asdict(item)}
+        if isinstance(item, ItemGone):
+            return {"type": "gone", **dataclasses.asdict(item)}
         return item

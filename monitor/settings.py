@@ -27,6 +27,10 @@ MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_DOWNLOAD_DELAY": ("0.25", "Seconds between requests to one host (AutoThrottle may raise it)."),
     "MONITOR_EXTRACT_WORKERS": ("auto", "Extraction processes: auto = one per core, 0 = a thread of the crawl."),
     "MONITOR_EXTRACT_TIMEOUT": ("60", "Seconds one page's extraction may take before it is given up."),
+    "MONITOR_SCRAPYD_NODES": ("", "Scrapyd node URLs (space or comma separated): runs go there instead of local processes."),
+    "MONITOR_SCRAPYD_PROJECT": ("monitor", "Project name the spiders are deployed under on the Scrapyd nodes."),
+    "MONITOR_NODE_LOST_AFTER": ("60", "Seconds a Scrapyd node may stay unreachable before its run is failed."),
+    "MONITOR_REMOTE": (False, "Internal: set on Scrapyd jobs; export items instead of writing a database."),
     "MONITOR_OBEY_ROBOTS": (True, "Obey robots.txt (set 0 only for your own sites)."),
     "MONITOR_AUTOTHROTTLE": (True, "Adapt the request rate to each host's response times."),
     "MONITOR_REFETCH_KNOWN": (False, "Fetch article URLs that are already stored (normally skipped)."),
@@ -93,6 +97,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractPipeline": 100,
     "monitor.pipelines.StorePipeline": 800,
+    "monitor.pipelines.RemoteExportPipeline": 800,
 }
 EXTENSIONS = {
     "monitor.extensions.CrawlReport": 500,

@@ -136,6 +136,14 @@ def m003_daemon(db: sqlite_utils.Database) -> None:
     db["runs"].create_index(["schedule", "started"])
 
 
+@migrations()
+def m004_remote_jobs(db: sqlite_utils.Database) -> None:
+    """Crawl runs sent to Scrapyd nodes, so no source runs on two nodes at once."""
+    db["remote_jobs"].create({"job": str, "node": str, "run_id": int, "sources": str,
+                              "state": str, "started": str, "ended": str}, pk="job")
+    db["remote_jobs"].create_index(["state"])
+
+
 def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection with a busy timeout, WAL, and foreign keys on."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
@@ -242,6 +250,19 @@ class Store:
                 db["runs"].update(run_id, {"status": ABORTED, "ended": utcnow(),
                                            "message": "the crawl process ended without closing the run"})
         return stale
+
+    def record_remote_job(self, *, job: str, node: str, run_id: int, sources: list[str]) -> None:
+        with self.write() as db:
+            db["remote_jobs"].insert({"job": job, "node": node, "run_id": run_id,
+                                      "sources": json.dumps(sources), "state": RUNNING,
+                                      "started": utcnow()})
+
+    def running_remote_jobs(self) -> list[dict]:
+        return list(self.db["remote_jobs"].rows_where("state = ?", [RUNNING]))
+
+    def close_remote_job(self, job: str, state: str) -> None:
+        with self.write() as db:
+            db["remote_jobs"].update(job, {"state": state, "ended": utcnow()})
 
     def last_run_start(self, schedule: str) -> str | None:
         """When the newest run of a schedule started (scheduled or manual), or None. An aborted

@@ -4,6 +4,7 @@ pages, and turn every failure into a `CrawlProblem` instead of a log line."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from urllib.parse import urljoin, urlsplit
 
@@ -41,8 +42,10 @@ class SourceSpider(scrapy.Spider):
                  pages: str | int | None = None, agency: str | None = None,
                  item_kind: str | None = None, allow_offsite: str | bool = False,
                  max_items: str | int | None = None, rechecks: list[dict] | None = None,
-                 **kwargs) -> None:
+                 sources_json: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        if sources_json:  # a Scrapyd job: the daemon sends the schedule's sources as JSON
+            sources = [Source.from_dict(d) for d in json.loads(sources_json)]
         if sources is None:
             if not url:
                 raise ValueError(f"spider {self.name!r} needs sources, or -a url=...")
