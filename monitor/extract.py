@@ -1,8 +1,6 @@
-"""Page -> article fields (text, title, dates and their sources, author, site, language, canonical URL).
+"""Page -> article fields (text, title, dated sources, author, site, language, canonical URL) via trafilatura / pypdf.
 
-HTML goes through trafilatura, PDF through pypdf; a page that is not an article gives ``None`` and
-``why_not_article()`` names the reason (one of ``NOT_ARTICLE_REASONS``) for the crawler's skip record.
-"""
+A page that is not an article gives ``None``; ``why_not_article()`` (or ``extract_article_with_reason()``) says why."""
 
 from __future__ import annotations
 
@@ -14,8 +12,8 @@ import re
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import asdict, dataclass
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as date_parser
@@ -105,11 +103,10 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
     main_text = _without_title(main_text, title)
     meta = _PageMetadata(tree, url)
     published, published_from = meta.published()
-    if published is None and found.date:
+    # htmldate says January 1st when all it found was a year ("created in 2003"): no date is better
+    if published is None and found.date and not found.date.endswith("-01-01"):
         published, published_from = _iso_date(found.date), "htmldate"
-    # htmldate falls back to January 1st when all it found was a year ("founded in 2003")
-    dated = published is not None and not (published_from == "htmldate" and published.endswith("-01-01"))
-    reason = _not_article_reason(tree, main_text, meta, dated=dated)
+    reason = _not_article_reason(tree, main_text, meta, dated=published is not None)
     if reason:
         return None, reason
     modified, modified_from = meta.modified()
@@ -346,7 +343,7 @@ def _not_article_reason(tree: HtmlElement, text: str, meta: _PageMetadata, *, da
     # main text taken from teaser cards; a page that declares itself an article is a listicle instead
     declared_article = meta.declares_article()
     if not declared_article and len(meta.cards) >= 3:
-        card_words = [set(text.split()) for text in meta.cards.values()]
+        card_words = [set(card.split()) for card in meta.cards.values()]
         in_cards = sum(len(line) for line in lines if len(line) >= 40 and _inside_any(line, card_words))
         if in_cards >= 0.5 * len(text):
             return "listing"
@@ -363,7 +360,7 @@ def _inside_any(line: str, boxes: list[set[str]]) -> bool:
 _CARD_XPATH = (
     "//body//*[self::li or self::article or self::div or self::section]"
     "[.//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]]"
-    "[.//a[@href and not(starts-with(@href, '#')) and not(starts-with(@href, 'mailto:'))]]"
+    "[.//a[@href and not(starts-with(@href, '#') or starts-with(@href, 'mailto:') or starts-with(@href, 'tel:'))]]"
     "[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]"
 )
 
@@ -413,7 +410,7 @@ _MODIFIED_META = (
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                   "report", "pressrelease", "socialmediaposting", "liveblogposting", "scholarlyarticle"}
 _OTHER_PAGE_TYPES = {"aboutpage", "contactpage", "collectionpage", "searchresultspage", "profilepage", "faqpage",
-                     "itempage", "product", "organization"}
+                     "product"}
 _UPDATE_HINT = re.compile(r"updat|modif|revis", re.I)
 
 
@@ -472,7 +469,7 @@ class _PageMetadata:
             _json_ld_types(node) & _ARTICLE_TYPES for node in self.json_ld)
 
     def declares_other_type(self) -> bool:
-        """Marked up as something else than an article: og:type website, or only non-article JSON-LD pages."""
+        """Marked up as something else than an article: og:type website, an about / contact / listing page."""
         og_type = self.meta.get("og:type", "").lower()
         page_types = set().union(*(_json_ld_types(node) for node in self.json_ld)) if self.json_ld else set()
         return not self.declares_article() and (

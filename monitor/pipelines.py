@@ -83,15 +83,17 @@ def extract_page(page: Page) -> ArticleItem | CrawlProblem:
     """Run the right extractor on a fetched page; never raises for bad input."""
     is_pdf = page.content_type == "application/pdf"
     try:
-        article = (extract.extract_pdf(page.body, page.url) if is_pdf
-                   else extract.extract_article(page.body, page.url))
+        if is_pdf:
+            article = extract.extract_pdf(page.body, page.url)
+            reason = "PDF without extractable text (broken, encrypted or scanned)"
+        else:
+            article, code = extract.extract_article_with_reason(page.body, page.url)
+            reason = f"{code}: {extract.NOT_ARTICLE_REASONS.get(code, '')}".rstrip(": ")
     except Exception as exc:  # an extractor bug must cost one page, not the crawl
         logger.exception("extractor failed on %s", page.url)
         return CrawlProblem(page.source, page.url, "extract_error",
                             f"{exc.__class__.__name__}: {exc}")
     if article is None:
-        reason = "PDF without extractable text (broken, encrypted or scanned)" if is_pdf \
-            else extract.why_not_article(page.body, page.url)
         kind = "extract_error" if is_pdf else "not_article"
         return CrawlProblem(page.source, page.url, kind, reason,
                             severity="error" if is_pdf else "skip")

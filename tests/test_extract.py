@@ -203,6 +203,12 @@ def test_date_found_only_in_text_is_recorded_as_htmldate():
     assert article.modified is None and article.modified_from is None
 
 
+def test_a_bare_year_is_not_a_publication_date():
+    html = page("cp1252_no_charset.html").replace(b"Posted Tuesday, November 12, 2019", b"Serving Riverside since 2009.")
+    article = extract_article(html, "https://www.riverside.example/news/cafe-owner")
+    assert (article.published, article.published_from) == (None, None)
+
+
 # ---------------------------------------------------------------- encodings
 
 
@@ -244,6 +250,15 @@ def test_navigation_only_front_page_is_not_an_article():
 def test_listing_page_is_not_an_article():
     assert extract_article(page("listing_page.html"), "https://www.justice.example/usao-ma/news") is None
     assert why_not_article(page("listing_page.html"), "https://www.justice.example/usao-ma/news").startswith("listing:")
+
+
+def test_front_page_of_teaser_cards_is_a_listing():
+    # headings without links, each card with its own "Read more" link
+    assert why_not_article(page("card_front_page.html"), "https://sheriff.example/").startswith("listing:")
+
+
+def test_undated_page_marked_up_as_website_is_not_an_article():
+    assert why_not_article(page("about_page.html"), "https://sheriff.example/units/marine").startswith("undated:")
 
 
 @pytest.mark.parametrize("html", [b"", "", b"   \n", "<html><head><title>Nothing</title></head><body></body></html>"])
