@@ -50,6 +50,12 @@ _CAPITAL_WORD = re.compile(r"\b[A-Z][a-z][A-Za-z-]{2,}\b")
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<![.!?:\u201c\"]\s)(?<!^)(?<![\u201c\"])\b[A-Z][a-z][A-Za-z-]{2,}\b", re.M)
 
 
+def lead_length(text: str, paragraphs: int = 2) -> int:
+    """Offset in `text` where its first `paragraphs` paragraphs (blank-line separated) end."""
+    breaks = [m.start() for m in re.finditer(r"\S\s*?\n\s*\n", text)]
+    return breaks[paragraphs - 1] + 1 if len(breaks) >= paragraphs else len(text)
+
+
 def event_keywords(title: str | None, text: str, facts: Sequence[Fact] = ()) -> frozenset[str]:
     """Names that recur in a story (a defendant, a company): capitalised words used at least twice and
     at least once mid-sentence, not common, and not a place, country or agency the facts already
@@ -76,6 +82,8 @@ class EventCandidate:
     facts: tuple[Fact, ...]
     signature: tuple[int, ...] = ()
     keywords: frozenset[str] = frozenset()
+    # Length of the text's first two paragraphs (`lead_length`): operations named there are the item's own.
+    lead_chars: int = 600
 
     @classmethod
     def from_text(cls, item_id: str, kind: str, published: str | None, title: str | None, text: str,
@@ -83,7 +91,8 @@ class EventCandidate:
         if facts is None:
             facts = extract_facts(text, title=title, published=published)
         return cls(item_id, kind, published, title, tuple(facts),
-                   tuple(sig) if sig is not None else tuple(signature(text)), event_keywords(title, text, facts))
+                   tuple(sig) if sig is not None else tuple(signature(text)), event_keywords(title, text, facts),
+                   lead_length(text))
 
     @property
     def date(self) -> dt.date | None:
@@ -101,6 +110,7 @@ def _date(value: str | None) -> dt.date | None:
 class _Features:
     state: str | None
     states: frozenset[str]
+    all_arrests: frozenset[int]
     operation: str | None
     arrests: int | None
     charges: int | None
@@ -119,9 +129,12 @@ _GENERIC_AGENCIES = {"local police", "state police", "DHS", "DOJ", "U.S. Attorne
 @functools.lru_cache(maxsize=4096)
 def _features(item: EventCandidate) -> _Features:
     facts = item.facts
+    # The item's own operation is named in its title or lead; one named further down ("unrelated to
+    # Operation X", "part of Operation Martillo", an umbrella programme) is background.
     operations = [f for f in facts if f.kind == "operation"]
     title_ops = [f for f in operations if f.field == "title"]
-    operation = (title_ops or operations or [None])[0]
+    lead_ops = [f for f in operations if f.field == "text" and f.start < item.lead_chars]
+    operation = (title_ops or lead_ops or [None])[0]
     published = item.date
     ranges = []
     for f in facts:
@@ -134,13 +147,14 @@ def _features(item: EventCandidate) -> _Features:
     return _Features(
         state=primary_state(list(facts)),
         states=frozenset(f.code for f in facts if f.kind == "place" and f.code),
+        all_arrests=frozenset(f.count for f in facts if f.kind == "arrests" and f.count),
         operation=operation.value if operation else None,
         arrests=headline_count(list(facts), "arrests"),
         charges=headline_count(list(facts), "charges"),
         durations=frozenset(f.count for f in facts if f.kind == "duration" and f.count),
         ranges=tuple(ranges),
-        cities=frozenset(f"{f.value}|{f.code}" for f in facts if f.kind == "place" and f.qualifier in ("city", "county", "dateline")
-                         and f.code),
+        cities=frozenset(f"{f.value}|{f.code}" for f in facts
+                         if f.kind == "place" and f.qualifier in ("city", "county", "dateline") and f.code),
         nationalities=nationalities,
         agencies=frozenset(f.value for f in facts if f.kind == "agency") - _GENERIC_AGENCIES,
         seizures=frozenset((f.value, f.code, f.count) for f in facts if f.kind == "seizure"),
@@ -334,7 +348,12 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
             nearest = min(counts, key=lambda c: abs(c - mine.arrests))
             share = abs(nearest - mine.arrests) / max(nearest, mine.arrests)
             later = item.date and _date(event.first_published) and item.date > _date(event.first_published)
-            if share <= REVISION_SHARE and later:
+            cited = sorted(mine.all_arrests & counts)
+            if later and cited:
+                # "1,157 arrests, 37 more than the 1,120 it announced": the item cites the event's total.
+                score += 3
+                reasons.append(f"arrests {mine.arrests}, citing {cited[0]}")
+            elif share <= REVISION_SHARE and later:
                 score += 1.5
                 reasons.append(f"arrests {mine.arrests} revises {nearest}")
             else:

@@ -62,7 +62,7 @@ _UNITS = {w: i for i, w in enumerate(
 _TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
 _NUMWORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "dozen"], key=len, reverse=True))
-_WORDS = rf"(?:an?\s+(?=dozen|hundred))?(?:{_NUMWORD})(?:(?:\s+|-)(?:and\s+)?(?:{_NUMWORD}))*"
+_WORDS = rf"(?:an?\s+(?=dozen|hundred))?(?:{_NUMWORD})(?:(?:\s+|-)(?:and\s+)?(?:{_NUMWORD})){{0,6}}"
 _DIGITS = r"(?<![\d$.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]*%)|(?<![\d$.,])\d+(?:\.\d+)?"
 NUM = rf"(?:(?:{_DIGITS})(?:\s+(?:million|thousand)\b)?|\b(?i:{_WORDS})\b)"
 _APPROX = r"nearly|almost|about|approximately|roughly|around|some|an estimated|close to|just under|up to"
@@ -73,11 +73,13 @@ Q = rf"(?P<q>(?i:{_APPROX}|{_ATLEAST}))"
 def parse_number(phrase: str) -> int | float | None:
     """'1,406' -> 1406, 'twenty-one' -> 21, 'two hundred and five' -> 205, 'a dozen' -> 12."""
     words = phrase.lower().replace(",", "").split()
-    if words and re.fullmatch(r"\d+(?:\.\d+)?", words[0]):
+    if words and re.fullmatch(r"\d{1,12}(?:\.\d{1,6})?", words[0]):
         value = float(words[0]) if "." in words[0] else int(words[0])
         for word in words[1:]:
             value *= _SCALES.get(word, 1)
         return int(value) if float(value).is_integer() else value
+    if words and words[0][:1].isdigit():
+        return None  # not a count anyone writes in a story
     total, current, seen = 0, 0, False
     for word in re.split(r"[\s-]+", phrase.lower()):
         if word in ("a", "an", "and", ""):
@@ -99,6 +101,27 @@ def parse_number(phrase: str) -> int | float | None:
     return total + current if seen else None
 
 
+def _alternation(words) -> str:
+    """A regex matching any of `words`, longest first, factored into a trie: Python's re tries the
+    branches of a flat alternation one by one at every position, which is slow for 400 names."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        optional = "" in node
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if optional else body
+
+    return "(?:" + build(trie) + ")"
+
+
 def _qualifier(word: str | None) -> str:
     if not word:
         return "exact"
@@ -116,12 +139,15 @@ _ADJ = r"(?:(?!more\b|additional\b|other\b|of\b|the\b|those\b)[A-Za-z-]+\s+){0,3
 _ARRESTED = (r"(?:arrested|apprehended|detained|taken into (?:\w+\s+)?custody|picked up|rounded up|booked|"
              r"captured)")
 _AUX = r"(?:were|have been|had been|has been|was|are|being|got)\s+(?:also\s+|later\s+|all\s+)?"
-_NOT_AFTER = r"(?![\s-]*(?:year|percent|%|pounds?|kilo|grams?|ounces?|times|counts?|days?|weeks?|months?|hours?|miles?|more\b|additional\b|of\b))"
-_NOT_AFTER_UNIT = r"(?![\s-]*(?:year|percent|%|pounds?|kilo|grams?|ounces?|times|counts?|days?|weeks?|months?|hours?|miles?|more\b|additional\b))"
+# Not a count of people: "19-year-old", "40 percent", "36 grams", "four more people", "27 of those arrested".
+_UNIT_AFTER = r"year|percent|%|pounds?|kilo|grams?|ounces?|times|counts?|days?|weeks?|months?|hours?|miles?"
+_NOT_AFTER_UNIT = rf"(?![\s-]*(?:{_UNIT_AFTER}|more\b|additional\b))"
+_NOT_AFTER = rf"(?![\s-]*(?:{_UNIT_AFTER}|more\b|additional\b|of\b))"
 _PARTITIVE = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,2}?\s+"
 _PARTITIVE_LONG = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,4}?\s+"
 # "the agency arrested", "who were later arrested", "from the Phoenix and Tucson areas were arrested"
-_SUBJECT = r"(?:(?:who|that|whom)\s+|(?:the\s+)?(?:agency|ICE|officers|agents|authorities|police|federal agents)\s+(?:had\s+|has\s+)?)?"
+_SUBJECT = (r"(?:(?:who|that|whom)\s+|"
+            r"(?:the\s+)?(?:agency|ICE|officers|agents|authorities|police|federal agents)\s+(?:had\s+|has\s+)?)?")
 _PLACE_GAP = r"(?:(?:from|of|in)\s+(?:[\w'’-]+\s+){1,5}?)?"
 
 ARREST_PATTERNS = [
@@ -130,27 +156,31 @@ ARREST_PATTERNS = [
                rf"\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?", re.I),
     # "Nine men were arrested", "312 people detained", "87 arrested", "Eight of the defendants were arrested"
     re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+(?:{_ADJ}{_PEOPLE}\s+)?(?:{_AUX})?{_ARRESTED}\b", re.I),
-    re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+{_ADJ}{_PEOPLE}\s+(?:{_SUBJECT}{_ARRESTED}\b|{_PLACE_GAP}{_AUX}{_ARRESTED}\b)", re.I),
-    re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+{_PARTITIVE}{_AUX}{_ARRESTED}\b", re.I),
+    re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+{_ADJ}{_PEOPLE}\s+"
+               rf"(?:{_SUBJECT}{_ARRESTED}\b|{_PLACE_GAP}{_AUX}{_ARRESTED}\b)", re.I),
+    re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PARTITIVE}|of\s+whom\s+){_AUX}{_ARRESTED}\b", re.I),
     # "19 arrests", "led to 1,157 arrests", "more than 50 arrests"
     re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+(?:(?!of\b|the\b)[a-z-]+\s+){{0,2}}?arrests\b", re.I),
     # "the arrests of 19 individuals"
-    re.compile(rf"\barrests?\s+of\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}", re.I),
+    re.compile(rf"\barrests?\s+of\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?", re.I),
     # "raising the total number of arrests to 23", "arrests rose to 23"
     re.compile(rf"\b(?:total|tally|count|number)(?:\s+number)?\s+of\s+arrests\s+(?:[\w'’-]+\s+){{0,8}}?"
                rf"(?:to|at)\s+(?:{Q}\s+)?(?P<n>{NUM})", re.I),
-    re.compile(rf"\barrests\s+(?:\w+\s+)?(?:rose|rise|rises|climbed|grew|increased|jumped)\s+to\s+(?:{Q}\s+)?(?P<n>{NUM})", re.I),
-    # "... to 37, up from the 34 it reported": the earlier total
+    re.compile(rf"\barrests\s+(?:\w+\s+)?(?:rose|rise|rises|climbed|grew|increased|jumped)\s+to\s+"
+               rf"(?:{Q}\s+)?(?P<n>{NUM})", re.I),
+    # "... to 37, up from the 34 it reported", "1,157 arrests, 37 more than the 1,120 it announced"
     re.compile(rf"\barrests\b[^.]{{0,100}}?\bup from (?:the\s+)?(?P<n>{NUM})", re.I),
+    re.compile(rf"\barrests\b[^.]{{0,60}}?\b(?:more|fewer|less) than (?:the\s+)?(?P<n>{NUM})\s+"
+               r"(?:it|they|ICE|the agency)\s+(?:had\s+)?(?:announced|reported|said|first announced)", re.I),
 ]
 CHARGE_COUNT_PATTERNS = [
-    re.compile(rf"\b(?:charg(?:e|es|ed|ing)|indict(?:s|ed|ing)?)\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?"
-               r"(?!\s+(?:counts?|with)\b)", re.I),
+    re.compile(rf"\b(?:charg(?:e|es|ed|ing)|indict(?:s|ed|ing)?)\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}"
+               rf"(?:\s+{_ADJ}{_PEOPLE})?(?!\s+(?:counts?|with)\b)", re.I),
     re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER_UNIT}\s+(?:{_ADJ}{_PEOPLE}\s+|{_PARTITIVE})?(?:{_AUX})?"
                r"(?:charged|indicted)\b", re.I),
     re.compile(rf"\bcharges?\s+against\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?", re.I),
-    re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER_UNIT}\s+(?:{_ADJ}{_PEOPLE}\s+|{_PARTITIVE})?(?:now\s+)?face\s+"
-               r"(?:[\w-]+\s+){0,3}?charges\b", re.I),
+    re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER_UNIT}\s+(?:{_ADJ}{_PEOPLE}\s+|{_PARTITIVE})?"
+               r"(?:now\s+)?face\s+(?:[\w-]+\s+){0,3}?charges\b", re.I),
 ]
 _TOTAL_WORDS = re.compile(r"\b(?:total|tally|rose|rise|rises|grew|climbed|revis\w+|raised|now counts)\b", re.I)
 
@@ -162,7 +192,7 @@ def _count_facts(kind: str, patterns: list[re.Pattern], text: str, field: str) -
             count = parse_number(m.group("n"))
             if count is None or count <= 0 or count != int(count) or count > 10_000_000:
                 continue
-            if _is_date_or_age(text, m.start("n"), m.end("n")):
+            if _is_date_or_age(text, m.start("n"), m.end("n")) or _is_group_share(text, m):
                 continue
             qualifier = _qualifier(m.groupdict().get("q"))
             if qualifier == "exact" and re.search(r"(?i)dozen", m.group("n")):
@@ -173,6 +203,13 @@ def _count_facts(kind: str, patterns: list[re.Pattern], text: str, field: str) -
             if old is None or fact.start < old.start:
                 found[count] = fact
     return sorted(found.values(), key=lambda f: f.start)
+
+
+def _is_group_share(text: str, m: re.Match) -> bool:
+    """'Mexican nationals made up the largest group, with 402 arrests': a share, not a total."""
+    before = text[max(0, m.start() - 70):m.start()]
+    return m.group(0).lower().startswith(("with ", "at ")) or bool(
+        re.search(r"\b(?:largest|group|nationals|citizens)\b[^.]*\bwith\s*$", before, re.I))
 
 
 def _is_date_or_age(text: str, start: int, end: int) -> bool:
@@ -216,11 +253,13 @@ _MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|March|Mar\.|April|Apr\.|May|June
 _DAY = r"(?P<{0}>\d{{1,2}})(?:st|nd|rd|th)?\b"
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 DURATION_PATTERNS = [
-    re.compile(rf"(?:\b{Q}\s+)?(?:an?\s+)?(?P<n>{NUM})[\s-](?P<u>day|week|month)s?-?(?:long)?(?=[\s-]+(?:[a-z-]+\s+){{0,2}}"
+    re.compile(rf"(?:\b{Q}\s+)?(?:an?\s+)?(?P<n>{NUM})[\s-](?P<u>day|week|month)s?-?(?:long)?"
+               r"(?=[\s-]+(?:[a-z-]+\s+){0,2}"
                r"(?:operation|sweep|sting|surge|investigation|probe|effort|enforcement|crackdown|undercover|"
                r"fugitive|targeted|initiative|blitz|campaign|roundup|action|period|raid|program))", re.I),
     re.compile(r"\b(?P<u>day|week|month)-?long\b", re.I),
-    re.compile(rf"\b(?:for|over|during|in)\s+(?:the\s+)?(?:{Q}\s+)?(?P<n>{NUM})\s+(?P<u>day|week)s\b(?!\s+(?:of\s+)?(?:before|after|later|earlier|ago))", re.I),
+    re.compile(rf"\b(?:for|over|during|in)\s+(?:the\s+)?(?:{Q}\s+)?(?P<n>{NUM})\s+(?P<u>day|week)s\b"
+               r"(?!\s+(?:of\s+)?(?:before|after|later|earlier|ago))", re.I),
 ]
 _OPERATION_WORDS = re.compile(r"\b(?:operation|sweep|raid|surge|crackdown|round-?up|blitz|sting)\b", re.I)
 
@@ -273,11 +312,14 @@ def _iso(year: int | None, month: int, day: int) -> str | None:
 
 
 _RANGE = re.compile(
-    rf"(?:\b(?:from|between)\s+)?(?P<m1>{_MONTH})\s+{_DAY.format('d1')}(?:,\s+(?P<y1>\d{{4}}))?\s*"
-    rf"(?:to|through|thru|until|and|-|–)\s*(?:(?P<m2>{_MONTH})\s+)?{_DAY.format('d2')}(?:,\s+(?P<y2>\d{{4}}))?")
+    rf"(?:\b(?P<lead>from|between)\s+)?(?P<m1>{_MONTH})\s+{_DAY.format('d1')}(?:,\s+(?P<y1>\d{{4}}))?\s*"
+    rf"(?P<conn>to|through|thru|until|and|-|–)\s*(?:(?P<m2>{_MONTH})\s+)?{_DAY.format('d2')}(?:,\s+(?P<y2>\d{{4}}))?")
 _MONTH_RANGE = re.compile(rf"\bbetween\s+(?P<m1>{_MONTH})\s+(?P<y1>\d{{4}})\s+and\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})")
-_WHOLE_MONTH = re.compile(rf"\b(?P<w>during|throughout|over the course of|in)\s+(?P<m>{_MONTH})(?:\s+(?P<y>\d{{4}}))?\b(?!\s+\d)", re.I)
-_ENDED = re.compile(rf"\b(?:ended|ending|concluded)\s+(?:on\s+)?(?P<m>{_MONTH})\s+{_DAY.format('d')}(?:,\s+(?P<y>\d{{4}}))?")
+_WHOLE_MONTH = re.compile(rf"\b(?P<w>during|throughout|over the course of|in)\s+(?P<m>{_MONTH})"
+                          rf"(?:\s+(?P<y>\d{{4}}))?\b(?!\s+\d)", re.I)
+_ENDED = re.compile(rf"\b(?:ended|ending|concluded)\s+(?:on\s+)?(?P<m>{_MONTH})\s+{_DAY.format('d')}"
+                    rf"(?:,\s+(?P<y>\d{{4}}))?")
+_NOT_THE_OPERATION = re.compile(r"\b(?:released|convicted|sentenced|born|arrested him)\b")
 
 
 def _last_day(year: int | None, month: int) -> int:
@@ -295,6 +337,8 @@ def _date_range_facts(text: str, field: str, published: dt.date | None, duration
                               text[m.start():m.end()], field))
 
     for m in _RANGE.finditer(text):
+        if m.group("conn") == "and" and m.group("lead") != "between":
+            continue  # "arrested on Oct. 30 and Oct. 31": two dates, not a period
         m1 = _month(m.group("m1"))
         m2 = _month(m.group("m2")) if m.group("m2") else m1
         d1, d2 = int(m.group("d1")), int(m.group("d2"))
@@ -311,7 +355,7 @@ def _date_range_facts(text: str, field: str, published: dt.date | None, duration
             # not in "released in March".
             sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
             window = text[max(sentence_start, m.start() - 80):m.end() + 80]
-            if not _OPERATION_WORDS.search(window) or re.search(r"\b(?:released|convicted|sentenced|born|arrested him)\b", window):
+            if not _OPERATION_WORDS.search(window) or _NOT_THE_OPERATION.search(window):
                 continue
         month = _month(m.group("m"))
         year = _resolve_year(month, 1, m.group("y"), published)
@@ -342,7 +386,8 @@ _AGENCY_PATTERNS = [
     ("FBI", r"\bFederal Bureau of Investigation\b|\bFBI\b"),
     ("DEA", r"\bDrug Enforcement Administration\b|\bDEA\b"),
     ("ATF", r"\bBureau of Alcohol, Tobacco, Firearms,? and Explosives\b|\bATF\b"),
-    ("U.S. Marshals", r"\b(?:U\.S\.|United States) [Mm]arshals?\b(?: Service)?|\bMarshals Service\b|\bUSMS\b|\bdeputy (?:U\.S\. )?marshals\b"),
+    ("U.S. Marshals", r"\b(?:U\.S\.|United States) [Mm]arshals?\b(?: Service)?|\bMarshals Service\b|\bUSMS\b|"
+                      r"\bdeputy (?:U\.S\. )?marshals\b"),
     ("Diplomatic Security", r"\bDiplomatic Security(?: Service)?\b|\bDSS\b"),
     ("Coast Guard", r"\bCoast Guard\b|\bUSCG\b"),
     ("U.S. Attorney's Office", r"\b(?:U\.S\.|United States) Attorney(?:['’]s Office)?\b|\bUSAO\b"),
@@ -351,8 +396,8 @@ _AGENCY_PATTERNS = [
     ("state police", r"\b(?:[A-Z][a-z]+ )+State (?:Police|Patrol)\b|\b(?:[A-Z][a-z]+ )+Highway Patrol\b|"
                      r"\b(?!Federal\b)(?:[A-Z][a-z]+ )+Bureau of (?:Investigation|Narcotics)\b|"
                      r"\b(?:[A-Z][a-z]+ )+Department of Public Safety\b"),
-    ("local police", r"\b(?:[A-Z][A-Za-z'-]+ ){1,3}(?:Police Department|Police|police|Sheriff['’]s (?:Office|Department)|"
-                     r"County Sheriff)\b"),
+    ("local police", r"\b(?:[A-Z][A-Za-z'-]+ ){1,3}(?:Police Department|Police|police|"
+                     r"Sheriff['’]s (?:Office|Department)|County Sheriff)\b"),
 ]
 _AGENCY_RES = [(name, re.compile(rx)) for name, rx in _AGENCY_PATTERNS]
 _PARENT = {"ICE ERO": "ICE", "ICE HSI": "ICE", "Border Patrol": "CBP"}
@@ -378,6 +423,8 @@ def _agency_facts(text: str, field: str) -> tuple[list[Fact], list[tuple[int, in
                     continue
             if name == "U.S. Attorney's Office" and re.match(r"\s+General", text[end:]):
                 continue
+            if name == "local police" and re.search(r"\bNational Police\b", text[start:end]):
+                continue  # a foreign country's national police
             taken.append((start, end))
             spans.append((start, end))
             for value in (name, _PARENT.get(name)):
@@ -395,20 +442,26 @@ _AP = {s.ap_abbr: s.abbr for s in us.states.STATES_AND_TERRITORIES if s.ap_abbr 
 _AP.update({"Calif.": "CA", "Mass.": "MA", "Wash.": "WA"})
 _STATE_NAME_RE = "|".join(re.escape(n) for n in sorted(_STATES, key=len, reverse=True) if n != "Washington")
 _AP_RE = "|".join(re.escape(a) for a in sorted(_AP, key=len, reverse=True))
-_STATE_RE = re.compile(rf"\b(?:{_STATE_NAME_RE})\b(?!\s+(?:City|Beach|Springs|State (?:Police|Patrol)|Highway Patrol|Bureau of|Department of|National Guard|Attorney General))"
+# A state name, unless it starts a city ("Oklahoma City") or an agency ("Nebraska State Patrol").
+_STATE_RE = re.compile(rf"\b(?:{_STATE_NAME_RE})\b(?!\s+(?:City|Beach|Springs|State (?:Police|Patrol)|Highway Patrol|"
+                       r"Bureau of|Department of|National Guard|Attorney General))"
                        r"|\bWashington(?= state\b)|(?<=state of )Washington\b")
 _CAPWORD = r"[A-Z][a-zA-Z'’.-]*"
-_CITY_STATE_RE = re.compile(rf"\b(?P<city>{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}}),\s+(?P<state>{_STATE_NAME_RE}|Washington|{_AP_RE}|D\.C\.)(?![a-z])")
+_CITY_STATE_RE = re.compile(rf"\b(?P<city>{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}}),\s+"
+                            rf"(?P<state>{_STATE_NAME_RE}|Washington|{_AP_RE}|D\.C\.)(?![a-z])")
 _COUNTY_RE = re.compile(rf"\b(?P<name>{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}})\s+(?P<kind>County|Parish)\b")
 _CUE_LIST_RE = re.compile(
-    rf"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Ff]rom|[Oo]utside|[Aa]cross|[Tt]o|[Bb]etween|[Tt]hroughout|[Aa]round|[Oo]f|[Ii]nto)\s+(?:the\s+)?"
-    rf"(?P<list>{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}}(?:\s*,\s*{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}})*"
+    r"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Ff]rom|[Oo]utside|[Aa]cross|[Tt]o|[Bb]etween|[Tt]hroughout|[Aa]round|[Oo]f|[Ii]nto)"
+    r"\s+(?:the\s+)?"
+    rf"(?P<list>{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}}(?:\s+area)?(?:\s*,\s*{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}})*"
     rf"(?:,?\s+(?:and|or)\s+{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}})?)")
 # "supplied Oklahoma City, Tulsa, Lawton and Norman": a list of three or more names, two of them cities.
-_PLACE_LIST_RE = re.compile(rf"(?P<list>{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}}(?:\s*,\s*{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}})+"
-                            rf",?\s+and\s+{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}})")
-_CITY_SUFFIX_RE = re.compile(rf"\b(?P<city>{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}})(?=(?:-area|\s+area|\s+[Mm]ayor|\s+man|\s+woman|\s+resident)\b)")
-_DATELINE_RE = re.compile(rf"\A\s*(?P<city>[A-Z][A-Z.'’ -]*[A-Z.])(?:,\s+(?P<state>{_STATE_NAME_RE}|{_AP_RE}|D\.C\.))?\s*(?:—|–|--|-)\s")
+_NAME = rf"{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}}"
+_PLACE_LIST_RE = re.compile(rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})+,?\s+and\s+{_NAME})")
+# "Houston-area", "Lowell man", "Boston Mayor", "a Lewiston resident"
+_CITY_SUFFIX_RE = re.compile(rf"\b(?P<city>{_NAME})(?=(?:-area|\s+area|\s+[Mm]ayor|\s+man|\s+woman|\s+resident)\b)")
+_DATELINE_RE = re.compile(rf"^\s*(?P<city>[A-Z][A-Z.'’ -]*[A-Z.])(?:,\s+(?P<state>{_STATE_NAME_RE}|{_AP_RE}|D\.C\.))?"
+                          r"\s*(?:—|–|--|-)\s")
 _STOPWORDS = {"The", "A", "An", "In", "At", "On", "And", "Or", "Of", "From", "To", "But", "For", "With", "By", "As",
               "Officers", "Agents", "He", "She", "They", "It", "This", "That", "Those", "Immigration", "Federal",
               "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central", "Upper",
@@ -500,7 +553,9 @@ def _place_facts(text: str, field: str, agency_spans: list[tuple[int, int]], hin
             taken.append((start, end))
             mentions.append((start, end, name, code, qualifier))
 
-    if field == "text" and (m := _DATELINE_RE.match(text)):
+    # The dateline opens the text, or the paragraph after an editor's line ("The following was released by ...").
+    dateline = _DATELINE_RE.match(text) or re.compile(_DATELINE_RE.pattern, re.M).search(text, 0, 400)
+    if field == "text" and (m := dateline):
         city = m.group("city").strip().title()
         code = _state_code(m.group("state")) if m.group("state") else None
         if city == "Washington" and not code:
@@ -557,19 +612,23 @@ def _place_facts(text: str, field: str, agency_spans: list[tuple[int, int]], hin
     for m in _CITY_SUFFIX_RE.finditer(text):
         _add_city(text, m.start("city"), m.group("city"), hints, add, longest_suffix=True)
 
+    # One fact per place: the first mention's span, the number of mentions, "dateline" if it is one.
     counted: dict[tuple[str, str | None], Fact] = {}
     for start, end, name, code, qualifier in sorted(mentions):
-        key = (name, code)
-        old = counted.get(key)
-        kind_qualifier = qualifier if qualifier != "dateline" or not old else "dateline"
+        old = counted.get((name, code))
         if old is None:
-            counted[key] = Fact("place", name, code, 1, kind_qualifier, start, end, text[start:end], field)
+            counted[(name, code)] = Fact("place", name, code, 1, qualifier, start, end, text[start:end], field)
         else:
-            counted[key] = replace(old, count=old.count + 1,
-                                   qualifier="dateline" if qualifier == "dateline" else old.qualifier)
+            counted[(name, code)] = replace(old, count=old.count + 1,
+                                            qualifier="dateline" if qualifier == "dateline" else old.qualifier)
     return sorted(counted.values(), key=lambda f: f.start)
 
 
+# A city named inside a longer name ("Alexandria International Airport") is kept only before these words;
+# "Union Gap" or "Merrimack Valley" is another place, not Union or Merrimack.
+_FACILITY_WORDS = {"International", "Airport", "Port", "Harbor", "Station", "Center", "Centre", "Police", "Sheriff",
+                   "Field", "Division", "Sector", "Office", "City", "Metro", "Regional", "Municipal", "Federal",
+                   "Superior", "District", "Municipal", "Housing", "Public", "Detention", "Correctional", "Jail"}
 # A name followed by one of these is a street, school or park, not the city it may share a name with.
 _NOT_A_CITY_AFTER = {"Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevard", "Blvd.", "Drive", "Lane", "Way",
                      "Place", "Court", "Square", "Elementary", "Middle", "High", "School", "Academy", "Park", "Church",
@@ -577,17 +636,22 @@ _NOT_A_CITY_AFTER = {"Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevar
 
 
 def _add_city(text: str, start: int, phrase: str, hints: Counter, add, longest_suffix: bool = False) -> None:
-    words = phrase.split()
+    """Add the longest gazetteer city at the start of `phrase` (or, with longest_suffix, at its end)."""
+    tokens = list(re.finditer(r"\S+", phrase))
+    words = [t.group(0) for t in tokens]
     spans = ([(i, len(words)) for i in range(len(words))] if longest_suffix
              else [(0, j) for j in range(len(words), 0, -1)])
     for i, j in spans:
-        candidate = " ".join(words[i:j]).rstrip(".,")
+        candidate = re.sub(r"\s+", " ", phrase[tokens[i].start():tokens[j - 1].end()]).rstrip(".,")
         if candidate in _STOPWORDS or not candidate or (j < len(words) and words[j] in _NOT_A_CITY_AFTER):
+            continue
+        if j < len(words) and words[j] not in _FACILITY_WORDS and not words[j - 1].endswith((".", ",")):
             continue
         resolved = _resolve_city(candidate, hints)
         if resolved:
-            offset = start + len(" ".join(words[:i])) + (1 if i else 0)
-            add(offset, offset + len(candidate), resolved[0], resolved[1], "city")
+            offset = start + tokens[i].start()
+            end = start + tokens[j - 1].end() - (len(words[j - 1]) - len(words[j - 1].rstrip(".,")))
+            add(offset, end, resolved[0], resolved[1], "city")
             return
 
 
@@ -642,7 +706,7 @@ DEMONYMS = {
     "Guatemalan": "GT", "Guinean": "GN", "Guyanese": "GY", "Haitian": "HT", "Honduran": "HN", "Hungarian": "HU",
     "Icelandic": "IS", "Indian": "IN", "Indonesian": "ID", "Iranian": "IR", "Iraqi": "IQ", "Irish": "IE",
     "Israeli": "IL", "Italian": "IT", "Ivorian": "CI", "Jamaican": "JM", "Japanese": "JP", "Jordanian": "JO",
-    "Kazakh": "KZ", "Kenyan": "KE", "Kosovar": None, "Kuwaiti": "KW", "Kyrgyz": "KG", "Laotian": "LA",
+    "Kazakh": "KZ", "Kenyan": "KE", "Kuwaiti": "KW", "Kyrgyz": "KG", "Laotian": "LA",
     "Latvian": "LV", "Lebanese": "LB", "Liberian": "LR", "Libyan": "LY", "Lithuanian": "LT", "Malaysian": "MY",
     "Malian": "ML", "Mauritanian": "MR", "Mexican": "MX", "Moldovan": "MD", "Mongolian": "MN",
     "Montenegrin": "ME", "Moroccan": "MA", "Nepali": "NP", "Nepalese": "NP", "New Zealander": "NZ",
@@ -657,7 +721,6 @@ DEMONYMS = {
     "Turkish": "TR", "Turkmen": "TM", "Ugandan": "UG", "Ukrainian": "UA", "Uruguayan": "UY", "Uzbek": "UZ",
     "Venezuelan": "VE", "Vietnamese": "VN", "Yemeni": "YE", "Zambian": "ZM", "Zimbabwean": "ZW",
 }
-DEMONYMS = {k: v for k, v in DEMONYMS.items() if v}
 
 
 def _plural(demonym: str) -> str:
@@ -685,26 +748,34 @@ def _country_table() -> dict[str, str]:
 
 
 _COUNTRY_BY_NAME = _country_table()
-_COUNTRY = "|".join(re.escape(n) for n in sorted(_COUNTRY_BY_NAME, key=len, reverse=True))
-_DEMONYM = "|".join(re.escape(d) for d in sorted(DEMONYMS, key=len, reverse=True))
-_DEMONYM_PLURAL = "|".join(re.escape(_plural(d)) for d in sorted(DEMONYMS, key=len, reverse=True)
-                           if _plural(d) != d)
+_COUNTRY = _alternation(_COUNTRY_BY_NAME)
+_DEMONYM = _alternation(DEMONYMS)
+_DEMONYM_PLURAL = _alternation(_plural(d) for d in DEMONYMS if _plural(d) != d)
 _PLURAL_TO_CODE = {_plural(d): c for d, c in DEMONYMS.items() if _plural(d) != d}
-_NAT_NOUNS = r"(?:nationals|citizens|men|women|people|workers|immigrants|migrants|children|fugitives|passengers|deportees|detainees|adults|residents)"
-_SINGULAR_NOUNS = r"(?:national|citizen|man|woman|fugitive|native|teen|teenager|resident|worker|immigrant|migrant|member|gang member|mother|father)"
-_CLIST = rf"(?:the\s+)?(?:{_COUNTRY})\b(?:\s*,\s*(?:and\s+)?(?:the\s+)?(?:{_COUNTRY})\b)*(?:,?\s+and\s+(?:the\s+)?(?:{_COUNTRY})\b)?"
+_NAT_NOUNS = (r"(?:nationals|citizens|men|women|people|workers|immigrants|migrants|children|fugitives|passengers|"
+              r"deportees|detainees|adults|residents)")
+_SINGULAR_NOUNS = (r"(?:national|citizen|man|woman|fugitive|native|teen|teenager|resident|worker|immigrant|migrant|"
+                   r"member|gang member|mother|father)")
+# "Brazil", "the Bahamas, France and Guatemala"
+_C1 = rf"(?:the\s+)?(?:{_COUNTRY})\b"
+_CLIST = rf"{_C1}(?:\s*,\s*(?:and\s+)?{_C1})*(?:,?\s+and\s+{_C1})?"
 _NAT_PATTERNS = [
-    ("list", re.compile(rf"(?P<c>\b(?:{_COUNTRY}))\b\s*\(\s*(?P<n>\d[\d,]*)\s*\)")),
-    ("from", re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PEOPLE}\s+)?(?:{_PARTITIVE})?(?:(?:were|are|was|is|came|come|hail)\s+)?"
-                        rf"(?P<each>(?:each|apiece)\s+)?from\s+(?P<list>{_CLIST})")),
+    ("list", re.compile(rf"(?P<c>\b(?:{_COUNTRY}))\b\s*\(\s*(?P<n>\d{{1,3}}(?:,\d{{3}})*)\s*\)")),
+    ("from", re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PEOPLE}\s+)?(?:{_PARTITIVE})?"
+                        rf"(?:(?:were|are|was|is|came|come|hail)\s+)?(?P<each>(?:each|apiece)\s+)?"
+                        rf"from\s+(?P<list>{_CLIST})")),
     ("with", re.compile(rf"(?:\bthe\s+)?(?P<c>\b(?:{_COUNTRY}))\b,?\s+with\s+(?P<n>{NUM})\b")),
-    ("citizens_of", re.compile(rf"(?:(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PARTITIVE_LONG}(?:are|were)\s+)?)?\b(?:citizens|nationals|natives)\s+of\s+(?P<list>{_CLIST})")),
-    ("largest", re.compile(rf"(?:(?:citizens|nationals)\s+of\s+(?:the\s+)?(?P<c>{_COUNTRY})|(?P<d>\b(?:{_DEMONYM}))\s+(?:nationals|citizens))\b"
+    ("citizens_of", re.compile(rf"(?:(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PARTITIVE_LONG}(?:are|were)\s+)?)?"
+                               rf"\b(?i:citizens|nationals|natives)\s+of\s+(?P<list>{_CLIST})")),
+    ("largest", re.compile(rf"(?:(?:citizens|nationals)\s+of\s+(?:the\s+)?(?P<c>{_COUNTRY})|"
+                           rf"(?P<d>\b(?:{_DEMONYM}))\s+(?:nationals|citizens))\b"
                            rf"\s+(?:made up|were|was|formed|accounted for|are)\s+(?:again\s+|also\s+)?the\s+largest\s+"
                            rf"(?:group|share|number)[^.]*?\b(?:with|at|of)\s+(?P<n>{NUM})")),
-    ("demonym_count", re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})(?:,?\s+{_PARTITIVE_LONG}(?:are|were)|,\s+(?:are|were))?\s+(?P<d>\b(?:{_DEMONYM}))\s+{_NAT_NOUNS}\b")),
+    ("demonym_count", re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})(?:,?\s+{_PARTITIVE_LONG}(?:are|were)|,\s+(?:are|were))?"
+                                 rf"\s+(?P<d>\b(?:{_DEMONYM}))\s+{_NAT_NOUNS}\b")),
     ("plural_count", re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?P<p>\b(?:{_DEMONYM_PLURAL}))\b")),
-    ("singular", re.compile(rf"(?:\b(?:a|an|one|another|the)\s+)?(?:\d+-year-old\s+)?(?P<d>\b(?:{_DEMONYM}|{_COUNTRY}))\s+{_SINGULAR_NOUNS}\b")),
+    ("singular", re.compile(rf"(?:\b(?:a|an|one|another|the)\s+)?(?:\d+-year-old\s+)?"
+                            rf"(?P<d>\b(?:{_DEMONYM}|{_COUNTRY}))\s+{_SINGULAR_NOUNS}\b")),
     ("plural_noun", re.compile(rf"(?P<d>\b(?:{_DEMONYM}))\s+(?:nationals|citizens|immigrants|migrants|workers)\b")),
     ("people_from", re.compile(rf"\b{_PEOPLE}\s+(?:(?:were|are|came|come)\s+)?(?:all\s+)?from\s+(?P<list>{_CLIST})")),
 ]
@@ -766,7 +837,9 @@ def _nationality_facts(text: str, field: str) -> list[Fact]:
 # ---------------------------------------------------------------------------------------------
 # Operations, seizures and charge types.
 
-_OPERATION_RE = re.compile(r"\bOperation\s+(?P<q>[\"“])?(?P<name>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+(?:\.\d+)*|[IVX]+)\b)*)[\"”]?")
+# "Operation Patriot 2.0", "Operation “Red Dirt”": capitalised words, numbers or roman numerals after "Operation".
+_OPERATION_RE = re.compile(r"\bOperation\s+(?P<q>[\"“])?"
+                           r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+(?:\.\d+)*|[IVX]+)\b)*)[\"”]?")
 _SUBSTANCES = {"fentanyl": "fentanyl", "carfentanil": "carfentanil", "methamphetamine": "methamphetamine",
                "meth": "methamphetamine", "crystal meth": "methamphetamine", "cocaine": "cocaine",
                "crack cocaine": "cocaine", "crack": "cocaine", "heroin": "heroin", "marijuana": "marijuana",
@@ -777,22 +850,45 @@ _SUBSTANCE_RE = "|".join(re.escape(s) for s in sorted(_SUBSTANCES, key=len, reve
 _UNITS_RE = {"lb": r"pounds?|lbs?\.?", "kg": r"kilograms?|kilos?|kg", "g": r"grams?", "oz": r"ounces?|oz\.?",
              "t": r"tons?"}
 _UNIT_RE = "|".join(f"(?P<{u}>{rx})" for u, rx in _UNITS_RE.items())
-_SEIZE_VERB = re.compile(r"\b(?:seiz\w+|recover\w*|confiscat\w+|found|find|took|turned up|offload\w*|intercept\w+|interdict\w+|stopped|discover\w+)\b", re.I)
-_DRUG_SEIZURE_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_UNIT_RE})\s+of\s+(?:(?:[\w-]+\s+){{0,2}}?)(?P<s>{_SUBSTANCE_RE})\b", re.I)
-_CASH_RE = re.compile(rf"(?:\b{Q}\s+)?\$(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>million|thousand)?\s+(?:in\s+)?(?:cash|currency|U\.S\. currency|bulk cash)\b", re.I)
-_GUNS_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:[\w-]+\s+)?(?:firearms|guns|handguns|rifles|pistols|weapons|shotguns)\b", re.I)
+# A quantity counts as a seizure only in a sentence that says it was seized, found or recovered.
+_SEIZE_VERB = re.compile(r"\b(?:seiz\w+|recover\w*|confiscat\w+|found|find|took|turned up|offload\w*|intercept\w+|"
+                         r"interdict\w+|stopped|discover\w+)\b", re.I)
+_DRUG_SEIZURE_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_UNIT_RE})\s+of\s+(?:(?:[\w-]+\s+){{0,2}}?)"
+                              rf"(?P<s>{_SUBSTANCE_RE})\b", re.I)
+_CASH_RE = re.compile(rf"(?:\b{Q}\s+)?\$(?P<n>(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,12}})(?:\.\d{{1,2}})?)\s*(?P<scale>million|thousand)?\s+(?:in\s+)?"
+                      r"(?:cash|currency|U\.S\. currency|bulk cash)\b", re.I)
+_GUNS_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:[\w-]+\s+)?"
+                      r"(?:firearms|guns|handguns|rifles|pistols|weapons|shotguns)\b", re.I)
+_BOUGHT = re.compile(r"\b(?:bought|purchased|buying)\b")
 
+_DRUGS = (r"(?:fentanyl|heroin|cocaine|methamphetamine|meth|narcotics?|marijuana|drugs?|controlled substances?|"
+          r"dangerous drugs?|oxycodone)")
+# (charge type, pattern): the first match in a field is its span.
 CHARGE_TYPES = [
-    ("drug trafficking", r"drug[- ]trafficking|drug[- ]related trafficking|trafficking(?: in)?(?: \w+){0,2}? (?:fentanyl|heroin|cocaine|methamphetamine|narcotics|drugs|controlled substances)|"
-                         r"(?:distribut\w+|sale|sell\w*|dealing|deal\w*|possess\w* with intent to distribute|transportation|possession)(?: of| in)?(?: \w+){0,3}? (?:fentanyl|heroin|cocaine|methamphetamine|meth|narcotics?|marijuana|drugs?|controlled substances?|dangerous drugs?|oxycodone)(?: for sale)?\b(?!\s+(?:overdose|deaths))|"
-                         r"narcotics distribution|drug distribution|conspiracy to distribute|sale of narcotics|importation of a controlled substance|"
-                         r"(?:fentanyl|heroin|cocaine|meth|methamphetamine|drug) (?:ring|network|distribution|trafficking organization)|(?:methamphetamine|heroin) (?:and \w+ )?sales"),
-    ("illegal reentry", r"illegal(?:ly)? re-?entry|re-?entry (?:after|following) (?:removal|deportation)|re-?entered the (?:country|United States)(?: illegally)? after (?:being )?(?:removed|deported)|returned to the (?:country|United States) (?:illegally )?after being (?:removed|deported)"),
-    ("child exploitation", r"child (?:pornography|sexual abuse material|exploitation)|child sex(?:ual)? exploitation|entic\w+ (?:of )?(?:a )?(?:minor|child)|sexual exploitation of (?:a )?(?:minors?|child(?:ren)?)|solicitation of a child|child predators?"),
+    ("drug trafficking", r"drug[- ]trafficking|drug[- ]related trafficking|"
+                         rf"trafficking(?: in)?(?: \w+){{0,2}}? {_DRUGS}|"
+                         r"(?:distribut\w+|sale|sell\w*|dealing|deal\w*|possess\w* with intent to distribute|"
+                         rf"transportation|possession)(?: of| in)?(?: \w+){{0,3}}? {_DRUGS}(?: for sale)?\b"
+                         r"(?!\s+(?:overdose|deaths))|"
+                         r"narcotics distribution|drug distribution|conspiracy to distribute|sale of narcotics|"
+                         r"importation of a controlled substance|"
+                         r"(?:fentanyl|heroin|cocaine|meth|methamphetamine|drug) "
+                         r"(?:ring|network|distribution|trafficking organization)|"
+                         r"(?:methamphetamine|heroin) (?:and \w+ )?sales"),
+    ("illegal reentry", r"illegal(?:ly)? re-?entry|re-?entry (?:after|following) (?:removal|deportation)|"
+                        r"re-?entered the (?:country|United States)(?: illegally)? after "
+                        r"(?:being )?(?:removed|deported)|"
+                        r"returned to the (?:country|United States) (?:illegally )?after being (?:removed|deported)"),
+    ("child exploitation", r"child (?:pornography|sexual abuse material|exploitation)|child sex(?:ual)? exploitation|"
+                           r"entic\w+ (?:of )?(?:a )?(?:minor|child)|"
+                           r"sexual exploitation of (?:a )?(?:minors?|child(?:ren)?)|"
+                           r"solicitation of a child|child predators?"),
     ("human trafficking", r"(?:human|sex|labor) trafficking|trafficking of (?:a )?minor"),
     ("human smuggling", r"(?:human|alien|migrant|people) smuggling|smuggling (?:of )?(?:aliens|migrants|people)"),
-    ("firearms", r"firearms? (?:offenses?|violations?|trafficking|charges?|convictions?)|convictions? for firearms|felon in possession|possess\w* (?:of )?a firearm|dealing in firearms|"
-                 r"false statements? in the purchase of (?:a )?firearms?|gun trafficking|straw purchas\w+|weapons? (?:offenses?|charges?|violations?)"),
+    ("firearms", r"firearms? (?:offenses?|violations?|trafficking|charges?|convictions?)|convictions? for firearms|"
+                 r"felon in possession|possess\w* (?:of )?a firearm|dealing in firearms|"
+                 r"false statements? in the purchase of (?:a )?firearms?|gun trafficking|straw purchas\w+|"
+                 r"weapons? (?:offenses?|charges?|violations?)"),
     ("homicide", r"homicides?|murder|manslaughter"),
     ("sexual assault", r"sexual(?:ly)? assault\w*|\brape\b|aggravated sexual"),
     ("assault", r"(?<!sexual )(?<!sexually )\bassault\b(?! and murder)"),
@@ -802,9 +898,11 @@ CHARGE_TYPES = [
     ("fraud", r"\bfraud\b|false statement in a passport application"),
     ("identity theft", r"identity theft"),
     ("money laundering", r"money laundering"),
-    ("DUI", r"driving (?:under the influence|while intoxicated)|drunken? driving|\bDUI\b|\bDWI\b"),
+    ("DUI", r"(?:driving|operating) (?:under the influence|while intoxicated)|drunken? driving|"
+            r"\bDUI\b|\bDWI\b|\bOUI\b"),
+    ("prostitution", r"prostitut\w+|pandering|patronizing a prostitute"),
 ]
-_CHARGE_RES = [(name, re.compile(rx, re.I if name not in ("DUI",) else 0)) for name, rx in CHARGE_TYPES]
+_CHARGE_RES = [(name, re.compile(rx, 0 if name == "DUI" else re.I)) for name, rx in CHARGE_TYPES]
 
 
 def _operation_facts(text: str, field: str) -> list[Fact]:
@@ -812,11 +910,9 @@ def _operation_facts(text: str, field: str) -> list[Fact]:
     for m in _OPERATION_RE.finditer(text):
         name = re.sub(r"\s+(?:In|On|At|The|And)$", "", m.group("name")).rstrip("'’")
         value = f"Operation {name}"
+        end = m.start("name") + len(name)
         if value not in facts:
-            facts[value] = Fact("operation", value, None, None, None, m.start(), m.start() + len("Operation ") + len(name)
-                                + (1 if m.group("q") else 0), "", field)
-            f = facts[value]
-            facts[value] = replace(f, quote=text[f.start:f.end])
+            facts[value] = Fact("operation", value, None, None, None, m.start(), end, text[m.start():end], field)
     return list(facts.values())
 
 
@@ -837,7 +933,8 @@ def _seizure_facts(text: str, field: str) -> list[Fact]:
         count = int(count) if float(count).is_integer() else count
         key = (value, unit, count)
         if key not in facts:
-            facts[key] = Fact("seizure", value, unit, count, qualifier, m.start(), m.end(), text[m.start():m.end()], field)
+            facts[key] = Fact("seizure", value, unit, count, qualifier, m.start(), m.end(), text[m.start():m.end()],
+                              field)
 
     for m in _DRUG_SEIZURE_RE.finditer(text):
         count = parse_number(m.group("n"))
@@ -846,12 +943,14 @@ def _seizure_facts(text: str, field: str) -> list[Fact]:
             add(_SUBSTANCES.get(m.group("s"), _SUBSTANCES.get(m.group("s").lower(), m.group("s").lower())),
                 count, unit, _qualifier(m.group("q")), m)
     for m in _CASH_RE.finditer(text):
-        count = float(m.group("n").replace(",", "")) * {"million": 1e6, "thousand": 1e3}.get((m.group("scale") or "").lower(), 1)
+        scale = {"million": 1e6, "thousand": 1e3}.get((m.group("scale") or "").lower(), 1)
+        count = float(m.group("n").replace(",", "")) * scale
         if seized_nearby(m):
             add("cash", count, "USD", _qualifier(m.group("q")), m)
     for m in _GUNS_RE.finditer(text):
         count = parse_number(m.group("n"))
-        if count and count == int(count) and seized_nearby(m) and not re.search(r"\b(?:bought|purchased|buying)\b", text[max(0, m.start() - 40):m.start()]):
+        bought = _BOUGHT.search(text[max(0, m.start() - 40):m.start()])  # "bought 64 handguns" is no seizure
+        if count and count == int(count) and seized_nearby(m) and not bought:
             add("firearms", count, "firearms", _qualifier(m.group("q")), m)
     return sorted(facts.values(), key=lambda f: f.start)
 

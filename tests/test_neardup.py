@@ -1,0 +1,105 @@
+"""Near-duplicates: MinHash signatures and LSH bands find syndicated copies and light edits through the
+band index; independent reports and paraphrases of one event are not near-duplicates."""
+
+from pathlib import Path
+
+import pytest
+
+from monitor.extract import extract_article
+from monitor.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands, shingles,
+                             signature, similarity)
+
+SITE = Path(__file__).resolve().parent / "fixtures" / "site"
+
+STORY = ("Federal immigration officers arrested 34 people in a five-day sweep across New Jersey last week, U.S. "
+         "Immigration and Customs Enforcement said Tuesday, and blamed state rules that limit cooperation between "
+         "local police and the agency. The arrests were made in Paterson, Passaic, Newark, Elizabeth and Trenton, ICE "
+         "said. Nine of those arrested are from Mexico, seven from Ecuador, six from Honduras, five from Guatemala, "
+         "four from El Salvador and three from the Dominican Republic. New Jersey's Immigrant Trust Directive, issued "
+         "in 2018, bars state and local police from honoring most ICE detainers unless a person has been charged with "
+         "or convicted of a serious crime. ICE said all of those arrested remain in custody.")
+
+
+def page_text(path: str) -> str:
+    return extract_article((SITE / path).read_bytes(), f"http://127.0.0.1/{path}").text
+
+
+def test_signature_is_deterministic_and_fits_sqlite_integers():
+    sig = signature(STORY)
+    assert sig == signature(STORY)
+    assert len(sig) == NUM_PERM
+    assert all(0 <= v < 2**63 for v in sig)
+
+
+def test_bands_are_indexable_rows():
+    rows = bands(signature(STORY))
+    assert [band for band, _ in rows] == list(range(BANDS))
+    assert all(isinstance(h, str) and len(h) == 16 for _, h in rows)
+
+
+def test_identical_text_has_similarity_one():
+    assert similarity(signature(STORY), signature(STORY)) == 1.0
+
+
+def test_case_quotes_and_number_words_do_not_matter():
+    assert shingles("ICE arrested thirty “people”") == shingles("ice arrested thirty \"people\"")
+    assert shingles("nine from Mexico") == shingles("9 from Mexico")
+
+
+def test_syndicated_copy_with_a_tagline_and_a_cut_sentence_is_found():
+    index = NearDuplicateIndex()
+    index.add("original", STORY)
+    copy = STORY.replace(" ICE said all of those arrested remain in custody.", "") + \
+        " Copyright 2022 Garden State Observer. Used by permission."
+    found = index.find(copy)
+    assert found is not None and found[0] == "original" and found[1] >= NEAR_DUPLICATE_THRESHOLD
+
+
+def test_archive_copy_of_a_release_is_a_near_duplicate():
+    release = page_text("gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html")
+    archive = page_text("gov/news/releases/archive/ice-arrests-19-massachusetts-4-day-operation.html")
+    assert similarity(signature(release), signature(archive)) == 1.0
+
+
+def test_news_story_and_the_release_it_reports_are_not_near_duplicates():
+    release = page_text("gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html")
+    story = page_text("news/2019/11/ice-arrests-19-in-massachusetts.html")
+    assert similarity(signature(release), signature(story)) < NEAR_DUPLICATE_THRESHOLD
+
+
+def test_a_paraphrase_of_a_story_is_not_a_near_duplicate():
+    story = page_text("news/2019/11/ice-arrests-19-in-massachusetts.html")
+    rewrite = page_text("news/2019/11/immigration-sweep-nets-19-drug-suspects.html")
+    assert similarity(signature(story), signature(rewrite)) < NEAR_DUPLICATE_THRESHOLD
+
+
+def test_unrelated_text_is_not_even_a_candidate():
+    index = NearDuplicateIndex()
+    index.add("story", STORY)
+    other = signature(page_text("news/2020/01/storm-drops-up-to-11-inches-on-south-shore.html"))
+    assert index.candidates(other) == set()
+    assert index.find(sig=other) is None
+
+
+def test_find_can_exclude_the_item_itself():
+    index = NearDuplicateIndex()
+    index.add("story", STORY)
+    assert index.find(STORY, exclude=["story"]) is None
+
+
+def test_text_without_words_has_no_fingerprint():
+    assert signature("  ...  ") == []
+    assert bands([]) == []
+    assert similarity([], signature(STORY)) == 0.0
+    index = NearDuplicateIndex()
+    index.add("empty", "")
+    assert index.find("") is None
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.9])
+def test_index_threshold_can_be_set(threshold):
+    index = NearDuplicateIndex(threshold=threshold)
+    index.add("original", STORY)
+    half = STORY[:len(STORY) // 2]
+    found = index.find(half)
+    assert (found is not None) == (similarity(signature(half), signature(STORY)) >= threshold)
