@@ -245,8 +245,13 @@ def format_summary(per_source: dict[str, dict[str, int]]) -> str:
 @common_options
 @click.option("--json", "as_json", is_flag=True, help="Print the fields as JSON.")
 @click.option("--text/--no-text", default=True, help="Include the article text.")
-def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: bool) -> None:
-    """Show what would be stored for one page (a URL or a saved file), writing nothing.
+@click.option("--kind", "item_kind", type=click.Choice(["news", "press_release"]), default="news",
+              show_default=True, help="Item kind used for relevance.")
+def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: bool,
+            item_kind: str) -> None:
+    """Show what would be stored for one page (a URL or a saved file), writing nothing:
+    the extracted fields, relevance with its reasons, facts with the text they came from, and,
+    against --db, the near-duplicate and event decisions with their reasons.
 
     \b
     Examples:
@@ -256,6 +261,7 @@ def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: 
     """
     from monitor.dedupe import choose_canonical, content_hash
     from monitor.extract import extract_article, extract_pdf, why_not_article
+    from monitor.pipelines import analyse
 
     body, url = _read_target(target)
     is_pdf = body[:5] == b"%PDF-"
@@ -268,18 +274,62 @@ def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: 
             click.echo(f"{url}: not an article: {reason}")
         return
     fields = article.to_dict()
-    fields["item_canonical_url"] = choose_canonical(url, fields.get("canonical_url"))
+    canonical = choose_canonical(url, fields.get("canonical_url"))
+    fields["item_canonical_url"] = canonical
     fields["content_hash"] = content_hash(fields["text"])
+    intel = analyse(fields, item_kind, "mark")
+    fields["relevance"] = intel["relevance"]
+    fields["facts"] = [{k: v for k, v in fact.items() if k not in ("start", "end")} | {"span": [fact["start"], fact["end"]]}
+                       for fact in intel["facts"]]
+    fields["decisions"] = _decisions(db_path, canonical, fields, intel)
     if not text:
         fields.pop("text")
     if as_json:
         click.echo(json.dumps(fields, indent=2, ensure_ascii=False))
         return
     for key, value in fields.items():
-        if key != "text":
+        if key not in ("text", "relevance", "facts", "decisions"):
             click.echo(f"{key:>18}: {value}")
+    rel = fields["relevance"]
+    click.echo(f"\n{'relevance':>18}: {rel['score']:.2f} ({'relevant' if rel['relevant'] else 'not relevant'})")
+    for reason in rel["reasons"]:
+        click.echo(f"{'':>20}- {reason}")
+    click.echo(f"{'facts':>18}: {len(fields['facts'])}")
+    for fact in fields["facts"]:
+        detail = ", ".join(f"{k}={fact[k]}" for k in ("code", "count", "qualifier") if fact.get(k) is not None)
+        click.echo(f"{'':>20}- {fact['kind']}: {fact['value']} ({detail}) \u2190 \"{fact['quote']}\" [{fact['field']}]")
+    decisions = fields["decisions"]
+    if decisions is None:
+        click.echo(f"{'decisions':>18}: no database at {db_path}: near-duplicates and events not checked")
+    else:
+        dup = decisions["near_duplicate"]
+        click.echo(f"{'near-duplicate':>18}: " + (
+            "no stored item shares a band" if not dup else
+            f"{'yes' if dup['is_near_duplicate'] else 'no'}: closest {dup['item_id']} "
+            f"\"{dup['title']}\" similarity {dup['similarity']} (threshold {dup['threshold']})"))
+        event = decisions["event"]
+        click.echo(f"{'event':>18}: " + ("not relevant: no event" if not event else
+                   f"{event['event_id'] or 'new event'}: {event['reason']}"))
     if text:
         click.echo("\n" + fields["text"])
+
+
+def _decisions(db_path: str, canonical: str, fields: dict, intel: dict) -> dict | None:
+    """Near-duplicate and event decisions against the database, read-only; None without one."""
+    import sqlite3
+
+    from monitor.dedupe import item_id
+    from monitor.intelligence import explain
+
+    if not Path(db_path).exists():
+        return None
+    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    try:
+        return explain(conn, item_id(canonical), fields, intel)
+    except sqlite3.OperationalError:  # a database from before the intelligence tables
+        return None
+    finally:
+        conn.close()
 
 
 def _read_target(target: str) -> tuple[bytes, str]:

@@ -26,8 +26,9 @@ SCHEDULE_KEYS = {"every", "cron", "jitter", "description", "enabled", "time_limi
                  "source"}
 SOURCE_KEYS = {
     "name", "url", "kind", "agency", "item_kind", "follow", "pages", "enabled",
-    "allow_offsite", "max_items", "description",
+    "allow_offsite", "max_items", "description", "relevance",
 }
+RELEVANCE_MODES = ("mark", "keep_all", "relevant_only")
 
 
 class ConfigError(Exception):
@@ -59,6 +60,7 @@ class Source:
     pages: int = 3                  # listing pages to follow through pagination
     max_items: int = 200            # article links taken from one source per run
     allow_offsite: bool = False     # follow article links to other hosts (news-search feeds)
+    relevance: str = "mark"         # mark | keep_all | relevant_only (see README)
     enabled: bool = True
     schedule: str = ""
     description: str | None = None
@@ -275,6 +277,10 @@ def _load_source(raw: object, index: int, schedule: str, fail) -> Source:
             re.compile(follow)
         except (re.error, TypeError) as exc:
             raise fail(f"not a valid regular expression: {exc}", "follow", index, name) from None
+    relevance = raw.get("relevance", "mark")
+    if relevance not in RELEVANCE_MODES:
+        raise fail(f"must be one of {', '.join(RELEVANCE_MODES)}, got {relevance!r}",
+                   "relevance", index, name)
     numbers = {}
     for key, default, low, high in (("pages", 3, 1, 1000), ("max_items", 200, 1, 100000)):
         value = raw.get(key, default)
@@ -283,7 +289,7 @@ def _load_source(raw: object, index: int, schedule: str, fail) -> Source:
         numbers[key] = value
     return Source(
         name=name, url=url, kind=kind, agency=agency, item_kind=item_kind, follow=follow,
-        pages=numbers["pages"], max_items=numbers["max_items"],
+        pages=numbers["pages"], max_items=numbers["max_items"], relevance=relevance,
         allow_offsite=_bool(raw.get("allow_offsite", False), fail, "allow_offsite", index, name),
         enabled=_bool(raw.get("enabled", True), fail, "enabled", index, name),
         schedule=schedule, description=raw.get("description"),

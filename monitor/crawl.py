@@ -125,6 +125,7 @@ def _crawl(sources, db_path, run_id, progress, check_only, log_level, settings, 
     overrides = {"MONITOR_RUN_ID": run_id or 0, "MONITOR_PROGRESS": progress,
                  "MONITOR_CHECK_ONLY": check_only, "LOG_LEVEL": log_level, **(settings or {})}
     process = CrawlerProcess(scrapy_settings(db_path, overrides))
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is an `errors` row already
     crawler = process.create_crawler(SourceSpider)
     process.crawl(crawler, sources=sources, rechecks=rechecks)
     message = None
@@ -163,7 +164,7 @@ def _notify(store: Store, run_id: int, changes: list[dict], targets: list[str] |
         return
     new_items = [dict(r) for r in store.db.query(
         "SELECT title, url, source, agency, published FROM items WHERE first_run = ? "
-        "AND coalesce(relevant, 1) = 1 ORDER BY published DESC", [run_id])]
+        "AND coalesce(relevant, 1) = 1 AND duplicate_of IS NULL ORDER BY published DESC", [run_id])]
     message = notify.run_message(run_id, new_items, changes)
     if message:
         notify.send(targets, *message)

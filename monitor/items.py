@@ -22,6 +22,7 @@ ERROR_KINDS: dict[str, str] = {
     "extract_error": "the extractor failed on a page (a bug or a broken PDF)",
     "node_error": "a Scrapyd node could not run the job, lost it, or its crawl did not finish",
     "not_article": "(a skip) the page has no article text: a front page, a listing, a form",
+    "not_relevant": "(a skip) not about an enforcement operation, on a source set to relevant_only",
     "spider_error": "an unexpected exception in a spider callback (a bug: please report it)",
     "download_error": "any other download failure",
 }
@@ -42,6 +43,7 @@ class Page:
     via: str | None = None       # the feed, sitemap or listing page that linked to it
     hint: dict = field(default_factory=dict)  # title / published / summary seen in the feed
     recheck_of: str | None = None  # the stored item this fetch re-checks
+    relevance_mode: str = "mark"   # the source's choice: mark | keep_all | relevant_only
 
 
 @dataclass
@@ -65,6 +67,7 @@ class ArticleItem:
 
     page: Page
     article: dict
+    intel: dict | None = None    # relevance, facts and near-duplicate signature
     outcome: str | None = None   # set by the store: new, updated, duplicate, unchanged
     item_id: str | None = None
 

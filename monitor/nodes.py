@@ -290,7 +290,7 @@ def import_items(store: Store, run_id: int, records: list[dict],
             outcome, _ = store.save_article(
                 record["article"], url=page["url"], requested_url=page.get("requested_url"),
                 source=page["source"], agency=page.get("agency"), item_kind=page.get("item_kind"),
-                via=page.get("via"), run_id=run_id)
+                via=page.get("via"), run_id=run_id, intel=record.get("intel"))
             if page.get("recheck_of"):
                 store.mark_checked(page["recheck_of"])
             counts[page["source"]][outcome] += 1

@@ -16,7 +16,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from monitor import extract
+from monitor import extract, facts, neardup, relevance
 from monitor.items import ArticleItem, CrawlProblem, ItemGone, Page
 from monitor.store import Store
 
@@ -104,7 +104,26 @@ def extract_page(page: Page) -> ArticleItem | CrawlProblem:
     if not fields.get("published") and hint.get("published"):
         fields["published"], fields["published_from"] = hint["published"], "feed"
     fields["content_type"] = page.content_type
-    return ArticleItem(page=page, article=fields)
+    intel = analyse(fields, page.item_kind, page.relevance_mode)
+    if intel["decision"] == "drop":
+        reasons = "; ".join(intel["relevance"]["reasons"]) or "no enforcement cue"
+        return CrawlProblem(page.source, page.url, "not_relevant",
+                            f"not about an enforcement operation ({reasons})", severity="skip")
+    return ArticleItem(page=page, article=fields, intel=intel)
+
+
+def analyse(fields: dict, item_kind: str | None, mode: str) -> dict:
+    """Relevance, facts and the near-duplicate signature of an extracted article (CPU work,
+    done in the extraction worker). `relevant` follows the source's relevance mode."""
+    found = facts.extract_facts(fields["text"], title=fields.get("title"),
+                                published=fields.get("published"))
+    scored = relevance.score_relevance(fields.get("title"), fields["text"], item_kind=item_kind,
+                                       facts=found)
+    decision = relevance.decide(mode, scored)
+    return {"relevance": dataclasses.asdict(scored), "decision": decision,
+            "relevant": 1 if mode == "keep_all" or scored.relevant else 0,
+            "facts": [dataclasses.asdict(f) for f in found],
+            "signature": neardup.signature(fields["text"])}
 
 
 class StorePipeline:
@@ -122,7 +141,7 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
         if crawler.settings.getbool("MONITOR_REMOTE"):
-            raise NotConfigured("a Scrapyd node exports its items instead")
+            raise NotConfigured  # a Scrapyd node exports its items instead
         return cls(crawler)
 
     def open(self) -> None:
@@ -149,7 +168,7 @@ class StorePipeline:
             item.outcome, item.item_id = self.store.save_article(
                 item.article, url=page.url, requested_url=page.requested_url,
                 source=page.source, agency=page.agency, item_kind=page.item_kind,
-                via=page.via, run_id=self.run_id)
+                via=page.via, run_id=self.run_id, intel=item.intel)
             self.stats.inc_value(f"monitor/{item.outcome}/{page.source}")
             if page.recheck_of:
                 self.store.mark_checked(page.recheck_of)
@@ -164,13 +183,13 @@ class RemoteExportPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "RemoteExportPipeline":
         if not crawler.settings.getbool("MONITOR_REMOTE"):
-            raise NotConfigured("local runs store directly")
+            raise NotConfigured  # local runs store directly
         return cls()
 
     def process_item(self, item):
         if isinstance(item, ArticleItem):
             page = {k: v for k, v in dataclasses.asdict(item.page).items() if k != "body"}
-            return {"type": "article", "page": page, "article": item.article}
+            return {"type": "article", "page": page, "article": item.article, "intel": item.intel}
         if isinstance(item, CrawlProblem):
             return {"type": "problem", **dataclasses.asdict(item)}
         if isinstance(item, ItemGone):

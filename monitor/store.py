@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from monitor import intelligence
 from monitor.dedupe import canonical_url, choose_canonical, content_hash, item_id
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,13 @@ def m004_remote_jobs(db: sqlite_utils.Database) -> None:
     db["remote_jobs"].create({"job": str, "node": str, "run_id": int, "sources": str,
                               "state": str, "started": str, "ended": str}, pk="job")
     db["remote_jobs"].create_index(["state"])
+
+
+@migrations()
+def m005_intel_columns(db: sqlite_utils.Database) -> None:
+    """Title facts carry offsets into the title; near-duplicate signatures are kept."""
+    db["facts"].add_column("field", str)
+    db["items"].add_column("signature", str)
 
 
 def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
@@ -295,14 +303,17 @@ class Store:
 
     def save_article(self, article: dict, *, url: str, source: str, run_id: int | None = None,
                      agency: str | None = None, item_kind: str | None = None,
-                     via: str | None = None, requested_url: str | None = None) -> tuple[str, str]:
+                     via: str | None = None, requested_url: str | None = None,
+                     intel: dict | None = None) -> tuple[str, str]:
         """Store one extracted article in one transaction; return (outcome, item id).
 
         - same canonical URL as a stored item: `unchanged`, or `updated` with the old version
           kept in revisions when title or text changed;
         - same normalised text as a stored item at another URL: `duplicate`, a sighting of it;
         - otherwise `new`.
-        Every outcome records a sighting of (url, source, run)."""
+        Every outcome records a sighting of (url, source, run). With `intel` (relevance, facts,
+        signature from the worker), a new or changed item also gets its facts, its place in
+        the near-duplicate index and its event, in the same transaction."""
         now = utcnow()
         canon = choose_canonical(url, article.get("canonical_url"))
         ident = item_id(canon)
@@ -346,6 +357,8 @@ class Store:
                 db.execute(
                     "INSERT OR IGNORE INTO sightings (item_id, url, source, run_id, seen_at, via) "
                     "VALUES (?, ?, ?, ?, ?, ?)", [ident, seen_url, source, run_id, now, via])
+            if intel is not None and outcome in (NEW, UPDATED):
+                intelligence.store_intel(db, ident, intel, now=now)
         return outcome, ident
 
     def items_due_for_recheck(self, sources: list[str], *, now: datetime | None = None,

@@ -237,7 +237,8 @@ class SourceSpider(scrapy.Spider):
                    requested_url=redirects[0], status=response.status,
                    content_type="application/pdf" if is_pdf else (content_type or "text/html"),
                    agency=source.agency, item_kind=source.item_kind,
-                   via=response.meta.get("via"), hint=response.meta.get("hint") or {})
+                   via=response.meta.get("via"), hint=response.meta.get("hint") or {},
+                   relevance_mode=source.relevance)
 
     def parse_recheck(self, response: Response):
         """A stored item fetched again: gone (404/410), or a page to compare with the stored one."""

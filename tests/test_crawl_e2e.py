@@ -150,3 +150,49 @@ def test_second_run_adds_nothing_and_fetches_no_stored_article(crawled):
 def test_user_agent_is_descriptive(crawled):
     agents = {r.header("User-Agent") for r in crawled["first_log"]}
     assert agents and all(a.startswith("monitor/") and "+http" in a for a in agents)
+
+
+# -- enforcement intelligence on the stored items -------------------------------------------
+
+def item_by_path(crawled, path):
+    [item] = rows(crawled, "SELECT * FROM items WHERE canonical_url = ?", [crawled["base"] + path])
+    return item
+
+
+def test_seed_story_facts_are_stored_with_their_quotes(crawled):
+    seed = item_by_path(crawled, SEED)
+    assert seed["relevant"] == 1 and seed["relevance"] > 0.5
+    facts = rows(crawled, "SELECT kind, value, code, count, qualifier, quote, field, start, \"end\" "
+                          "FROM facts WHERE item_id = ?", [seed["id"]])
+    text_facts = [f for f in facts if f["field"] == "text"]
+    assert {(f["count"], f["qualifier"]) for f in text_facts if f["kind"] == "arrests"} == {(19, "exact")}
+    assert {f["count"] for f in facts if f["kind"] == "duration"} == {4}
+    assert {f["code"] for f in facts if f["kind"] == "place" and f["qualifier"] == "state"} == {"MA"}
+    assert {f["value"] for f in facts if f["kind"] == "place"} >= {"Brockton", "Massachusetts"}
+    nationalities = {f["code"]: f["count"] for f in facts if f["kind"] == "nationality"}
+    assert nationalities == {"BS": 1, "BR": 4, "CV": 4, "DO": 6, "FR": 1, "GT": 1, "HT": 2}
+    assert {f["value"] for f in facts if f["kind"] == "agency"} >= {"ICE", "U.S. Marshals"}
+    for fact in text_facts:  # every fact quotes the stored text exactly
+        assert seed["text"][fact["start"]:fact["end"]] == fact["quote"]
+
+
+def test_awards_and_hiring_releases_are_marked_not_relevant(crawled):
+    for slug in ("ice-boston-honors-employees-annual-awards-ceremony",
+                 "ice-hosts-hiring-event-burlington-deportation-officers"):
+        item = item_by_path(crawled, f"/gov/news/releases/{slug}.html")
+        assert item["relevant"] == 0 and item["event_id"] is None
+        assert "negative" in item["relevance_reasons"]
+
+
+def test_story_release_rewrite_and_follow_up_form_one_event_with_claim_drift(crawled):
+    seed = item_by_path(crawled, SEED)
+    release = item_by_path(crawled, MA_RELEASE)
+    assert seed["event_id"] == release["event_id"]
+    members = {r["item_id"]: r["role"] for r in
+               rows(crawled, "SELECT item_id, role FROM event_items WHERE event_id = ?", [seed["event_id"]])}
+    assert members[release["id"]] == "release" and members[seed["id"]] == "coverage"
+    assert len(members) == 4                         # + the rewrite and the follow-up (23)
+    [event] = rows(crawled, "SELECT * FROM events WHERE id = ?", [seed["event_id"]])
+    assert event["state"] == "MA" and '"19"' in event["disagreements"] and '"23"' in event["disagreements"]
+    connecticut = item_by_path(crawled, "/gov/news/releases/ice-arrests-41-connecticut-5-day-operation.html")
+    assert connecticut["event_id"] != seed["event_id"]

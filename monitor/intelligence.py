@@ -1,0 +1,180 @@
+"""SQL of the intelligence layer, inside the store's item transaction: relevance columns,
+facts rows, the banded near-duplicate index (lsh_bands) and event membership. The decisions
+themselves are made by the pure modules relevance, facts, neardup and events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+import sqlite_utils
+
+from monitor import events, neardup
+from monitor.facts import EXTRACTOR_VERSION, Fact
+
+logger = logging.getLogger(__name__)
+
+MAX_NEAR_DUP_CANDIDATES = 200   # band collisions checked per new item (most share no band)
+
+
+def store_intel(db: sqlite_utils.Database, item_id: str, intel: dict, *, now: str) -> None:
+    """Write what the worker computed for a new or changed item, then link it."""
+    relevance = intel.get("relevance") or {}
+    sig = intel.get("signature") or []
+    db["items"].update(item_id, {
+        "relevance": relevance.get("score"), "relevant": intel.get("relevant"),
+        "relevance_reasons": json.dumps(relevance.get("reasons", [])),
+        "signature": json.dumps(sig) if sig else None})
+    db.execute("DELETE FROM facts WHERE item_id = ?", [item_id])
+    rows = [{**fact, "item_id": item_id, "extractor_version": EXTRACTOR_VERSION}
+            for fact in intel.get("facts", [])]
+    if rows:
+        db["facts"].insert_all(rows)
+    _index_near_duplicate(db, item_id, sig)
+    if intel.get("relevant"):  # events are enforcement operations: irrelevant items stay out
+        _assign_event(db, item_id, now=now)
+
+
+def _index_near_duplicate(db, item_id: str, sig: list[int]) -> None:
+    """Add the item's bands; link it to the earliest live item it nearly repeats (syndicated
+    copy, light rewrite). Candidates come from band collisions, never from a scan of all items."""
+    db.execute("DELETE FROM lsh_bands WHERE item_id = ?", [item_id])
+    if not sig:
+        return
+    item_bands = neardup.bands(sig)
+    clauses = " OR ".join("(band = ? AND hash = ?)" for _ in item_bands)
+    params = [v for pair in item_bands for v in pair]
+    candidates = [row[0] for row in db.execute(
+        f"SELECT item_id FROM lsh_bands WHERE ({clauses}) AND item_id != ? "
+        f"GROUP BY item_id ORDER BY count(*) DESC LIMIT {MAX_NEAR_DUP_CANDIDATES}",
+        [*params, item_id]).fetchall()]
+    best: tuple[float, str, str] | None = None
+    for candidate in candidates:
+        row = db.execute("SELECT signature, duplicate_of, first_seen FROM items WHERE id = ?",
+                         [candidate]).fetchone()
+        if not row or not row[0]:
+            continue
+        score = neardup.similarity(sig, json.loads(row[0]))
+        if score >= neardup.NEAR_DUPLICATE_THRESHOLD and (best is None or score > best[0]):
+            best = (score, row[1] or candidate, row[2])
+    current = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
+    if best is not None and best[1] != item_id and not _has_copies(db, item_id):
+        db["items"].update(item_id, {"duplicate_of": best[1], "duplicate_score": round(best[0], 3)})
+    elif current and current[0]:
+        db["items"].update(item_id, {"duplicate_of": None, "duplicate_score": None})
+    db["lsh_bands"].insert_all([{"band": b, "hash": h, "item_id": item_id} for b, h in item_bands],
+                               ignore=True)
+
+
+def _has_copies(db, item_id: str) -> bool:
+    return db.execute("SELECT 1 FROM items WHERE duplicate_of = ? LIMIT 1", [item_id]).fetchone() is not None
+
+
+def _facts_of(db, item_id: str) -> list[Fact]:
+    return [Fact(kind=r[0], value=r[1], code=r[2], count=r[3], qualifier=r[4], start=r[5], end=r[6],
+                 quote=r[7], field=r[8] or "text")
+            for r in db.execute('SELECT kind, value, code, count, qualifier, start, "end", quote, field '
+                                "FROM facts WHERE item_id = ? ORDER BY id", [item_id])]
+
+
+def candidate_of(db, item_id: str) -> events.EventCandidate | None:
+    row = db.execute("SELECT kind, coalesce(published, substr(first_seen, 1, 10)), title, text, "
+                     "signature FROM items WHERE id = ?", [item_id]).fetchone()
+    if row is None:
+        return None
+    sig = json.loads(row[4]) if row[4] else []
+    return events.EventCandidate.from_text(item_id, row[0] or "news", row[1], row[2], row[3] or "",
+                                           facts=_facts_of(db, item_id), sig=sig)
+
+
+def summary_of(db, event_id: str) -> events.EventSummary:
+    members = []
+    for item_id, role, reason in db.execute(
+            "SELECT item_id, role, reason FROM event_items WHERE event_id = ? ORDER BY rowid", [event_id]):
+        candidate = candidate_of(db, item_id)
+        if candidate is not None:
+            members.append((candidate, role, reason))
+    return events.EventSummary.from_members(event_id, members)
+
+
+def _assign_event(db, item_id: str, *, now: str) -> None:
+    """Put the item in the event of the same operation (within the time window), or start one.
+    A near-duplicate follows its original."""
+    item = candidate_of(db, item_id)
+    existing = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [item_id]).fetchone()
+    if existing:  # a changed item stays in its event; the event's figures are refreshed
+        _save_event(db, summary_of(db, existing[0]), now=now)
+        return
+    original = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()[0]
+    event_id, reason = None, ""
+    if original:
+        found = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [original]).fetchone()
+        if found:
+            event_id, reason = found[0], f"near-duplicate of {original}"
+    if event_id is None:
+        window = events.candidate_window(item.published)
+        if window:
+            rows = db.execute("SELECT id FROM events WHERE last_published >= ? AND first_published <= ?",
+                              list(window)).fetchall()
+        else:
+            rows = db.execute("SELECT id FROM events ORDER BY last_seen DESC LIMIT 50").fetchall()
+        summaries = [summary_of(db, row[0]) for row in rows]
+        event_id, reason = events.match_event(item, summaries)
+    if event_id is None:
+        summary = events.EventSummary(f"ev-{item_id}")
+        summary.add(item, "first item of this operation")
+    else:
+        summary = summary_of(db, event_id)
+        summary.add(item, reason)
+    _save_event(db, summary, now=now)
+
+
+def _save_event(db, summary: events.EventSummary, *, now: str) -> None:
+    row = summary.row()
+    row["disagreements"] = json.dumps(row["disagreements"]) if row["disagreements"] else None
+    first = db.execute("SELECT first_seen FROM events WHERE id = ?", [summary.event_id]).fetchone()
+    db["events"].upsert({**row, "first_seen": first[0] if first else now, "last_seen": now}, pk="id")
+    for member in summary.item_rows():
+        db.execute("INSERT INTO event_items (event_id, item_id, role, reason, linked_at) VALUES "
+                   "(?, ?, ?, ?, ?) ON CONFLICT (event_id, item_id) DO UPDATE SET role = excluded.role",
+                   [member["event_id"], member["item_id"], member["role"], member["reason"], now])
+        db.execute("UPDATE items SET event_id = ? WHERE id = ?", [summary.event_id, member["item_id"]])
+
+
+def explain(db, item_id: str, fields: dict, intel: dict) -> dict:
+    """What the store would decide for this article, without writing: its near-duplicate
+    original (with the similarity) and its event (with the matcher's reason)."""
+    sig = intel.get("signature") or []
+    decision: dict = {"near_duplicate": None, "event": None}
+    if sig:
+        item_bands = neardup.bands(sig)
+        clauses = " OR ".join("(band = ? AND hash = ?)" for _ in item_bands)
+        params = [v for pair in item_bands for v in pair]
+        best = None
+        for (candidate,) in db.execute(f"SELECT DISTINCT item_id FROM lsh_bands WHERE ({clauses}) "
+                                       f"AND item_id != ? LIMIT {MAX_NEAR_DUP_CANDIDATES}",
+                                       [*params, item_id]).fetchall():
+            row = db.execute("SELECT signature, title FROM items WHERE id = ?", [candidate]).fetchone()
+            if row and row[0]:
+                score = neardup.similarity(sig, json.loads(row[0]))
+                if best is None or score > best["similarity"]:
+                    best = {"item_id": candidate, "title": row[1], "similarity": round(score, 3)}
+        if best:
+            best["is_near_duplicate"] = best["similarity"] >= neardup.NEAR_DUPLICATE_THRESHOLD
+            best["threshold"] = neardup.NEAR_DUPLICATE_THRESHOLD
+        decision["near_duplicate"] = best
+    if intel.get("relevant"):
+        found = [Fact(**fact) for fact in intel.get("facts", [])]
+        # Undated items are placed by when they are seen, as the store does with first_seen.
+        published = fields.get("published") or date.today().isoformat()
+        item = events.EventCandidate.from_text(item_id, fields.get("kind") or "news",
+                                               published, fields.get("title"),
+                                               fields["text"], facts=found, sig=sig)
+        window = events.candidate_window(item.published)
+        rows = (db.execute("SELECT id FROM events WHERE last_published >= ? AND first_published <= ?",
+                           list(window)).fetchall() if window else [])
+        event_id, reason = events.match_event(item, [summary_of(db, r[0]) for r in rows])
+        label = db.execute("SELECT label FROM events WHERE id = ?", [event_id]).fetchone() if event_id else None
+        decision["event"] = {"event_id": event_id, "label": label[0] if label else None,
+                             "reason": reason or "no stored event of the same operation: a new one"}
+    return decision

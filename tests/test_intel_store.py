@@ -1,0 +1,96 @@
+"""The intelligence layer in the store: near-duplicates linked through the banded index (both
+rows kept), relevance modes per source, and `monitor inspect` explaining the decisions."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.pipelines import analyse
+from monitor.store import Store
+from tests.crawl_harness import monitor, write_schedule
+from tests.spider_harness import SITE
+
+STORY = ("Federal agents arrested 27 people during a three-day operation in Lowell, Massachusetts, "
+         "targeting a fentanyl distribution network, the Drug Enforcement Administration said "
+         "Thursday. Agents seized 12 kilograms of fentanyl and four firearms during searches at "
+         "six homes. Those arrested face federal charges of conspiracy to distribute controlled "
+         "substances. Eleven of them were already on probation, officials said, and two were "
+         "wanted on outstanding warrants from New Hampshire. The investigation began last year "
+         "after a series of overdose deaths in the Merrimack Valley.")
+
+
+def save(store, url, text, title="Agents arrest 27 in Lowell fentanyl operation"):
+    fields = {"title": title, "text": text, "published": "2026-11-20"}
+    return store.save_article(fields, url=url, source="s", intel=analyse(fields, "news", "mark"))
+
+
+def test_syndicated_copy_is_linked_to_the_original_and_keeps_its_row(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        _, original = save(store, "https://paper-a.example/lowell", STORY)
+        copy_text = "LOWELL (AP) — " + STORY + " This story was first published by the Lowell Sun."
+        outcome, copy = save(store, "https://paper-b.example/wire/lowell", copy_text)
+        _, unrelated = save(store, "https://paper-c.example/budget",
+                            "The city council approved a $40 million budget for schools and roads "
+                            "on Tuesday after a long debate about property taxes and parking fees.",
+                            title="Council approves budget")
+        assert outcome == "new" and copy != original
+        items = {row["id"]: row for row in store.db["items"].rows}
+        assert items[copy]["duplicate_of"] == original and items[copy]["duplicate_score"] >= 0.4
+        assert items[original]["duplicate_of"] is None and items[unrelated]["duplicate_of"] is None
+        assert items[copy]["event_id"] == items[original]["event_id"] is not None
+        assert store.db["sightings"].count == 3
+
+
+def test_near_duplicate_candidates_come_from_the_band_index(tmp_path):
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        _, original = save(store, "https://paper-a.example/lowell", STORY)
+        bands = store.db.execute("SELECT count(*) FROM lsh_bands WHERE item_id = ?", [original]).fetchone()[0]
+        assert bands == 40
+
+
+def test_relevant_only_source_records_irrelevant_pages_as_skips(site_server, tmp_path):
+    write_schedule(tmp_path / "s", site_server.base_url, [
+        {"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE",
+         "relevance": "relevant_only"}])
+    result = monitor("crawl", "--db", str(tmp_path / "m.db"), "--schedules", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    with Store(tmp_path / "m.db") as store:
+        titles = [row["title"] for row in store.db["items"].rows]
+        skips = list(store.db["errors"].rows_where("kind = 'not_relevant'"))
+    assert not any("hiring event" in t for t in titles) and len(titles) == 5
+    assert len(skips) == 1 and skips[0]["severity"] == "skip"
+    assert "hiring-event" in skips[0]["url"] and "negative" in skips[0]["message"]
+
+
+def test_keep_all_source_marks_everything_relevant_but_keeps_the_score(site_server, tmp_path):
+    write_schedule(tmp_path / "s", site_server.base_url, [
+        {"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE", "relevance": "keep_all"}])
+    assert monitor("crawl", "--db", str(tmp_path / "m.db"), "--schedules", str(tmp_path / "s")).returncode == 0
+    with Store(tmp_path / "m.db") as store:
+        [hiring] = store.db["items"].rows_where("title LIKE '%hiring event%'")
+    assert hiring["relevant"] == 1 and hiring["relevance"] < 0.5
+
+
+def test_inspect_explains_relevance_facts_and_decisions(tmp_path):
+    page = SITE / "news/2019/11/ice-arrests-19-in-massachusetts.html"
+    result = CliRunner().invoke(cli, ["inspect", str(page), "--json", "--db", str(tmp_path / "none.db")])
+    fields = json.loads(result.output)
+    assert fields["relevance"]["relevant"] and fields["relevance"]["reasons"]
+    assert {f["code"] for f in fields["facts"] if f["kind"] == "nationality"} == {"BS", "BR", "CV", "DO", "FR", "GT", "HT"}
+    assert fields["decisions"] is None            # no database: nothing to compare with
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        save(store, "https://paper-a.example/lowell", STORY)
+    story = tmp_path / "copy.html"
+    story.write_text(f"<html><head><title>Copy</title><meta property='article:published_time' "
+                     f"content='2026-11-21T09:00:00-05:00'></head><body><article><h1>Agents arrest 27</h1>"
+                     f"<p>{STORY}</p></article></body></html>")
+    result = CliRunner().invoke(cli, ["inspect", str(story), "--db", str(tmp_path / "m.db"), "--no-text"])
+    assert result.exit_code == 0, result.output
+    assert "near-duplicate: yes" in result.output and "similarity" in result.output
+    assert "event: ev-" in result.output and "same state MA" in result.output
