@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, timedelta
 import sqlite_utils
 
 from monitor import events, neardup
@@ -126,7 +126,30 @@ def _assign_event(db, item_id: str, *, now: str) -> None:
     else:
         summary = summary_of(db, event_id)
         summary.add(item, reason)
+    _absorb_matching_events(db, summary)
     _save_event(db, summary, now=now)
+
+
+def _absorb_matching_events(db, summary: events.EventSummary) -> None:
+    """Arrival order must not split an operation: a follow-up seen before the story it
+    follows starts an event of its own, which joins this one once an item bridges them."""
+    first, last = summary.first_published, summary.last_published
+    if not first or not last:
+        return
+    # Any event whose items could join this one, or this one's items join it.
+    start = events.candidate_window(first)[0]
+    end = (date.fromisoformat(last[:10]) + timedelta(days=events.EVENT_WINDOW_DAYS)).isoformat()
+    for (other_id,) in db.execute("SELECT id FROM events WHERE id != ? AND substr(last_published, 1, 10) >= ? "
+                                  "AND substr(first_published, 1, 10) <= ?",
+                                  [summary.event_id, start, end]).fetchall():
+        other = summary_of(db, other_id)
+        matched = [(member, events.match_event(member.item, [summary])) for member in other.members]
+        if not any(found == summary.event_id for _, (found, _) in matched):
+            continue
+        for member, (_, reason) in matched:
+            summary.add(member.item, f"joined from event {other_id}: {reason or member.reason}")
+        db.execute("DELETE FROM event_items WHERE event_id = ?", [other_id])
+        db.execute("DELETE FROM events WHERE id = ?", [other_id])
 
 
 def _save_event(db, summary: events.EventSummary, *, now: str) -> None:

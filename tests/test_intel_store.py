@@ -94,3 +94,28 @@ def test_inspect_explains_relevance_facts_and_decisions(tmp_path):
     assert result.exit_code == 0, result.output
     assert "near-duplicate: yes" in result.output and "similarity" in result.output
     assert "event: ev-" in result.output and "same state MA" in result.output
+
+
+def test_arrival_order_does_not_split_an_operation(tmp_path):
+    """The follow-up (23 arrests, a week later) stored before the story and the release still
+    ends in their event: events absorb each other when an item bridges them."""
+    from monitor.extract import extract_article
+
+    pages = ["news/2019/11/ice-massachusetts-operation-arrests-rise-to-23.html",
+             "news/2019/11/ice-arrests-19-in-massachusetts.html",
+             "gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html"]
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        ids = []
+        for path in pages:
+            body = (SITE / path).read_bytes().replace(b"{{base}}", b"https://example.org")
+            fields = extract_article(body, f"https://example.org/{path}").to_dict()
+            kind = "press_release" if path.startswith("gov/") else "news"
+            ids.append(store.save_article(fields, url=f"https://example.org/{path}", source="s",
+                                          item_kind=kind, intel=analyse(fields, kind, "mark"))[1])
+        events = {row["event_id"] for row in store.db["items"].rows}
+        roles = {r["item_id"]: r["role"] for r in store.db["event_items"].rows}
+        assert len(events) == 1 and store.db["events"].count == 1
+        assert roles[ids[2]] == "release"
+        [event] = store.db["events"].rows
+        assert json.loads(event["disagreements"])["arrests"].keys() == {"19", "23"}
