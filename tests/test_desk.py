@@ -120,6 +120,8 @@ def build_sample_db(path: Path) -> Path:
                  "code": "DO", "count": 6, **_span(MA_TEXT, "Dominican Republic (6)")},
                 {"item_id": "rel-ma", "kind": "agency", "value": "ICE",
                  **_span(MA_TEXT, "U.S. Immigration and Customs Enforcement")},
+                {"item_id": "rel-ma", "kind": "duration", "value": "P4D", "count": 4, "field": "title",
+                 **_span("ICE arrests 19 in Massachusetts during four-day operation", "four-day")},
                 {"item_id": "story-ma", "kind": "arrests", "value": "19", "count": 19,
                  "qualifier": "exact", **_span(STORY_TEXT, "arrested 19 people")},
                 {"item_id": "story-ma", "kind": "place", "value": "Brockton", "code": "MA",
@@ -409,6 +411,7 @@ def test_item_page_shows_everything_a_reviewer_needs(client):
     assert 'href="https://www.ice.gov/news/releases/ma-19"' in page
     assert page.count("<p>A 38-year-old Cape Verde national") == 1  # a paragraph of its own
     assert "<mark>arrested 19 people</mark>" in page and "<mark>Brazil (4)</mark>" in page
+    assert "<mark>four-day</mark>" in page  # a title fact is quoted from the title
     assert "syndicate.example" not in page  # that is story-ma's sighting
     assert "https://www.ice.gov/news/releases/ma-19" in page  # its own sighting
     assert 'href="/-/item/story-ma"' in page  # related coverage of the same event

@@ -117,9 +117,11 @@ async def item_review(db: Database, item_id: str) -> dict | None:
                                 [item["duplicate_of"]])
         context["original"] = originals[0] if originals else {"id": item["duplicate_of"]}
     if "facts" in tables:
-        for fact in await _rows(db, "SELECT * FROM facts WHERE item_id = ? ORDER BY start, id",
-                                [item_id]):
-            fact["context"] = fact_context(text, fact.get("start"), fact.get("end"))
+        # Title facts count their offsets within the title (facts.field), text facts within the text.
+        for fact in await _rows(db, "SELECT * FROM facts WHERE item_id = ? "
+                                    "ORDER BY coalesce(field, 'text') = 'text', start, id", [item_id]):
+            source = item.get("title") if fact.get("field") == "title" else text
+            fact["context"] = fact_context(source, fact.get("start"), fact.get("end"))
             context["facts"].append(fact)
     if "revisions" in tables:
         context["revisions"] = _revisions_with_diffs(
