@@ -73,7 +73,6 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
               log_level: str = "WARNING", settings: dict | None = None,
               notify_targets: list[str] | None = None) -> CrawlResult:
     """Crawl `sources` in this process and record the run. Call once per process."""
-    from spiders.base import SourceSpider
 
     if check_only:
         return _crawl(sources, db_path, None, progress, True, log_level, settings, [])[0]

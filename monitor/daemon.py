@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor

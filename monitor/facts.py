@@ -404,7 +404,7 @@ _PARENT = {"ICE ERO": "ICE", "ICE HSI": "ICE", "Border Patrol": "CBP"}
 _NOT_LOCAL = {"The", "A", "An", "Local", "State", "National", "Federal", "Tribal", "Military", "Transit", "Capitol",
               "Campus", "Border", "Secret", "Some", "Several", "Many", "Most", "All", "Other", "Their", "His", "Her",
               "Its", "When", "Where", "If", "But", "And", "Those", "These", "Both", "City", "County", "Our", "Retiring",
-              "Chief", "Deputy", "Interim", "Acting", "Former", "Military", "U.S.", "Mounted"}
+              "Chief", "Deputy", "Interim", "Acting", "Former", "U.S.", "Mounted"}
 
 
 def _agency_facts(text: str, field: str) -> tuple[list[Fact], list[tuple[int, int]]]:
@@ -628,7 +628,7 @@ def _place_facts(text: str, field: str, agency_spans: list[tuple[int, int]], hin
 # "Union Gap" or "Merrimack Valley" is another place, not Union or Merrimack.
 _FACILITY_WORDS = {"International", "Airport", "Port", "Harbor", "Station", "Center", "Centre", "Police", "Sheriff",
                    "Field", "Division", "Sector", "Office", "City", "Metro", "Regional", "Municipal", "Federal",
-                   "Superior", "District", "Municipal", "Housing", "Public", "Detention", "Correctional", "Jail"}
+                   "Superior", "District", "Housing", "Public", "Detention", "Correctional", "Jail"}
 # A name followed by one of these is a street, school or park, not the city it may share a name with.
 _NOT_A_CITY_AFTER = {"Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevard", "Blvd.", "Drive", "Lane", "Way",
                      "Place", "Court", "Square", "Elementary", "Middle", "High", "School", "Academy", "Park", "Church",

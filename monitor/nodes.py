@@ -302,7 +302,7 @@ def import_items(store: Store, run_id: int, records: list[dict],
         elif kind == "gone":
             store.mark_gone(record["item_id"], run_id=run_id)
             counts[record["source"]]["gone"] += 1
-    for name, row in counts.items():
+    for row in counts.values():
         # A node's run counts what reached its feed: each record is one fetched article URL.
         row["pages"] = row["links"] = sum(v for k, v in row.items() if k not in ("pages", "links"))
     return {name: dict(counts.get(name, {})) for name in names}

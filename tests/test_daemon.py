@@ -12,7 +12,6 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED
 
 from monitor.config import Schedule, Source, load_schedules
