@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 SOURCE_KINDS = ("auto", "feed", "sitemap", "listing")
 ITEM_KINDS = ("press_release", "news")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+HOST_PATTERN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A-Za-z0-9_.-]+)$")
 DURATION_PATTERN = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -124,6 +125,12 @@ def check_url(url: object) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"expected an http(s) URL, got {url!r}")
+    if not HOST_PATTERN.match(parts.hostname):
+        raise ValueError(f"not a valid host name in {url!r}")
+    try:
+        parts.port  # urlsplit checks the port only when it is read
+    except ValueError:
+        raise ValueError(f"port out of range in {url!r}") from None
     return url.strip()
 
 
@@ -171,9 +178,14 @@ def load_schedule(path: Path | str) -> Schedule:
     """Read one schedule file; raise ConfigError naming file, line, source and key."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, f"cannot read: not UTF-8 ({exc.reason} at byte {exc.start})",
+                          line=raw[:exc.start].count(b"\n") + 1) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -16,7 +16,7 @@ from scrapy.settings import Settings
 from monitor import health, notify
 from monitor.config import Source
 from monitor.extensions import COUNTERS
-from monitor.locks import acquire_sources, crawl_process_lock
+from monitor.locks import acquire_sources, crawl_process_lock, run_is_alive
 from monitor.store import ABORTED, FAILED, OK, PARTIAL, Store
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
     try:
         with Store(db_path) as store:
             store.migrate()
+            # A run a killed crawl left "running" is closed by whoever comes next, daemon or not.
+            store.mark_abandoned_runs(alive=run_is_alive(db_path))
             store.sync_sources(sources)
             run_id = store.start_run(trigger=trigger, schedule=schedule, sources=names)
             for name in busy:

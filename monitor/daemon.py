@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import ConfigError, Schedule, load_schedules
-from monitor.locks import LockHeld, crawl_process_lock, daemon_lock, is_held
+from monitor.locks import LockHeld, crawl_process_lock, daemon_lock, run_is_alive
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
@@ -109,11 +110,6 @@ def setup_logging(db_path: str, level: int = logging.INFO) -> Path:
     return log_path
 
 
-def run_is_alive(db_path: str):
-    """For Store.mark_abandoned_runs: a run is alive while its crawl process holds its lock."""
-    return lambda run: bool(run["pid"]) and is_held(crawl_process_lock(db_path, run["pid"]))
-
-
 class Daemon:
     """`monitor start`: schedules, crawl processes, Datasette beside, clean shutdown."""
 
@@ -197,12 +193,16 @@ class Daemon:
         """SIGTERM (Scrapy closes the run as aborted), then SIGKILL after the grace period."""
         if child.poll() is not None:
             return
-        child.send_signal(signal.SIGTERM)
+        child.send_signal(signal.SIGTERM)  # the crawl itself first: Scrapy closes the run
         try:
             child.wait(timeout=self.stop_grace)
         except subprocess.TimeoutExpired:
             logger.error("crawl process %s did not stop in %ss: killing it", child.pid, self.stop_grace)
-            child.kill()
+            # The crawl runs in a session of its own: end its extraction workers with it.
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                child.kill()
             child.wait()
 
     def _mark_aborted(self) -> None:

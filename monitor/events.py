@@ -295,7 +295,10 @@ def _in_window(item: EventCandidate, event: EventSummary) -> bool:
     published, first, last = item.date, _date(event.first_published), _date(event.last_published)
     if published is None or first is None or last is None:
         return True
-    return first - dt.timedelta(days=EVENT_LEAD_DAYS) <= published <= last + dt.timedelta(days=EVENT_WINDOW_DAYS)
+    try:
+        return first - dt.timedelta(days=EVENT_LEAD_DAYS) <= published <= last + dt.timedelta(days=EVENT_WINDOW_DAYS)
+    except OverflowError:  # a date near year 1 or 9999: no operation spans that
+        return False
 
 
 def _overlaps(a: tuple[str, str], b: tuple[str, str]) -> bool:

@@ -32,6 +32,7 @@ class CrawlReport:
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "CrawlReport":
@@ -62,6 +63,24 @@ class CrawlReport:
         with Store(self.db_path) as store:
             store.record_error(run_id=self.run_id, source=source, url=response.url,
                                kind="spider_error", message=message)
+
+    def item_error(self, item, response, failure) -> None:
+        """An exception in a pipeline (a store bug, a full disk): the page is recorded as
+        failed instead of vanishing from the run."""
+        page = getattr(item, "page", item)
+        source = getattr(page, "source", None) or (response.meta.get("source") if response else None)
+        url = getattr(page, "url", None) or (response.url if response else None)
+        message = f"{failure.type.__name__}: {failure.value}"
+        logger.error("pipeline error on %s: %s", url, message)
+        self.crawler.stats.inc_value(f"monitor/errors/{source}")
+        if self.crawler.settings.getbool("MONITOR_REMOTE"):
+            return
+        try:
+            with Store(self.db_path) as store:
+                store.record_error(run_id=self.run_id, source=source, url=url,
+                                   kind="pipeline_error", message=message)
+        except Exception:  # the database itself may be what failed
+            logger.exception("could not record the pipeline error on %s", url)
 
     def per_source(self, sources: list[str]) -> dict[str, dict[str, int]]:
         """{source: {pages, new, updated, duplicate, unchanged, known, skipped, errors}}."""

@@ -42,7 +42,10 @@ NOT_ARTICLE_REASONS = {
     "mostly-links": "main text is mostly link text (navigation or a listing)",
     "listing": "a list of headlines or teasers (a listing or front page)",
     "undated": "no publication date and marked up as a website, not an article (an about or contact page)",
+    "no-prose": "the main text is mostly digits and symbols (a table or a calendar), not prose",
 }
+NOT_ARTICLE_MIN_LETTER_SHARE = 0.35  # prose is ~75 % letters; an hour grid is under 10 %
+MAX_TITLE_CHARS = 500
 
 _PDF_MIN_CHARS = 80
 
@@ -99,7 +102,7 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
         main_text = balanced_text
     # trafilatura's metadata (title, author, site, htmldate) on a copy: it reads the tree in place
     found = extract_metadata(deepcopy(tree), default_url=url)
-    title = _clean(found.title)
+    title = _bounded_title(_clean(found.title))
     main_text = _without_title(main_text, title)
     meta = _PageMetadata(tree, url)
     published, published_from = meta.published()
@@ -153,7 +156,7 @@ def extract_pdf(data: bytes, url: str | None = None) -> Article | None:
     if len(text) < _PDF_MIN_CHARS:
         logger.warning("PDF without extractable text: %s", url)
         return None
-    title = _clean(str(info_title)) if info_title else None
+    title = _bounded_title(_clean(str(info_title))) if info_title else None
     if not title:
         title = text.split("\n\n", 1)[0][:200]
     published = created.isoformat() if isinstance(created, datetime) else None
@@ -214,7 +217,11 @@ def decode_html(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    return data.decode(declared or "cp1252", errors="replace")
+    # Bytes that fail their declared charset: a declared UTF-8 is usually windows-1252 in
+    # disguise; another declared charset is kept, with replacements where it fails.
+    if declared and declared.replace("-", "").replace("_", "").lower() not in ("utf8", "utf16", "utf32"):
+        return data.decode(declared, errors="replace")
+    return data.decode("cp1252", errors="replace")
 
 
 def _declared_charset(head: bytes) -> str | None:
@@ -315,6 +322,15 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def _bounded_title(title: str | None) -> str | None:
+    """A title of at most MAX_TITLE_CHARS, cut at a word boundary (some pages put a whole
+    article, or junk, in <title>)."""
+    if not title or len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] or title[:MAX_TITLE_CHARS]
+    return cut.rstrip(" ,;:-") + "\u2026"
+
+
 # ---------------------------------------------------------------- not-an-article rules
 
 _LINK_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "a", "span", "div")
@@ -330,6 +346,8 @@ def _not_article_reason(tree: HtmlElement, text: str, meta: _PageMetadata, *, da
         return "no-main-text"
     if len(text) < NOT_ARTICLE_MIN_CHARS:
         return "too-short"
+    if sum(ch.isalpha() for ch in text) < NOT_ARTICLE_MIN_LETTER_SHARE * len(text):
+        return "no-prose"
     lines = text.split("\n\n")
     shares = _link_shares(tree)
     link_chars = sum(shares.get(_norm(line), 0.0) * len(line) for line in lines)

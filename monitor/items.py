@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 ERROR_KINDS: dict[str, str] = {
     "http_error": "the server answered 4xx or 5xx (after retries for 5xx and 429)",
     "timeout": "no complete answer within the download timeout",
-    "connection": "DNS failure, refused or dropped connection, truncated response",
+    "connection": "DNS failure, refused or dropped connection, truncated or invalid HTTP response",
     "too_large": "the body was larger than MONITOR_MAX_PAGE_BYTES (after decompression)",
     "robots": "robots.txt forbids the URL",
     "redirect": "a redirect loop or too many redirects",
+    "private_address": "a link or redirect to a private, loopback or link-local address on a host "
+                       "other than the source's own (MONITOR_DENY_PRIVATE_HOSTS)",
+    "limit": "a trap was cut short: the source used its request budget "
+             "(MONITOR_MAX_REQUESTS_PER_SOURCE) or nested sitemap indexes too deep",
     "bad_feed": "a feed that could not be parsed or has no entries",
     "bad_sitemap": "a sitemap that could not be parsed",
     "bad_entry": "a feed or sitemap entry without a usable link",
@@ -24,6 +28,7 @@ ERROR_KINDS: dict[str, str] = {
     "not_article": "(a skip) the page has no article text: a front page, a listing, a form",
     "not_relevant": "(a skip) not about an enforcement operation, on a source set to relevant_only",
     "spider_error": "an unexpected exception in a spider callback (a bug: please report it)",
+    "pipeline_error": "an unexpected exception while extracting or storing a page (a bug, or a full disk)",
     "download_error": "any other download failure",
 }
 

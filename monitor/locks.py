@@ -87,6 +87,11 @@ def is_held(lock: FileLock) -> bool:
     return False
 
 
+def run_is_alive(db_path: str | os.PathLike):
+    """For Store.mark_abandoned_runs: a run is alive while its crawl process holds its lock."""
+    return lambda run: bool(run["pid"]) and is_held(crawl_process_lock(db_path, run["pid"]))
+
+
 def acquire_sources(db_path: str | os.PathLike, names: list[str]) -> tuple[dict[str, FileLock], list[str]]:
     """Lock every source that is free; return (locks held, names that another run holds)."""
     held, busy = {}, []

@@ -9,6 +9,10 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
+from datetime import datetime, timezone
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool as BrokenExecutor
 
@@ -46,7 +50,9 @@ class ExtractPipeline:
                 # extractor, never from this one with its reactor and threads.
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["monitor.extract"])
-                self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                                    initializer=exit_with_parent,
+                                                    initargs=(os.getpid(),))
             else:
                 self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         return self.executor
@@ -70,6 +76,31 @@ class ExtractPipeline:
     def close(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """In each extraction worker: exit when the crawl process is gone. A SIGKILLed crawl
+    cannot shut its pool down, and orphaned workers would hold its stdout open for good."""
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(parent_pid)  # Linux: wakes the moment the crawl ends
+            select.select([handle], [], [])
+        except (AttributeError, OSError):
+            while _alive(parent_pid):  # elsewhere: look once a second
+                time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def extract_workers(value: object) -> int:
@@ -101,7 +132,7 @@ def extract_page(page: Page) -> ArticleItem | CrawlProblem:
     hint = page.hint or {}
     if not fields.get("title") and hint.get("title"):
         fields["title"] = hint["title"]
-    if not fields.get("published") and hint.get("published"):
+    if not fields.get("published") and plausible_date(hint.get("published")):
         fields["published"], fields["published_from"] = hint["published"], "feed"
     fields["content_type"] = page.content_type
     intel = analyse(fields, page.item_kind, page.relevance_mode)
@@ -110,6 +141,12 @@ def extract_page(page: Page) -> ArticleItem | CrawlProblem:
         return CrawlProblem(page.source, page.url, "not_relevant",
                             f"not about an enforcement operation ({reasons})", severity="skip")
     return ArticleItem(page=page, article=fields, intel=intel)
+
+
+def plausible_date(value: str | None) -> bool:
+    """A date a feed or sitemap may give an item: 1990 to next year (not 1066 or 9999)."""
+    year = value[:4] if isinstance(value, str) else ""
+    return year.isdigit() and 1990 <= int(year) <= datetime.now(timezone.utc).year + 1
 
 
 def analyse(fields: dict, item_kind: str | None, mode: str) -> dict:

@@ -38,6 +38,8 @@ MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_CHECK_ONLY": (False, "Discover article links but fetch none (`monitor sources check`)."),
     "MONITOR_RUN_ID": (0, "Internal: the `runs` row a crawl process records into."),
     "MONITOR_NOTIFY": ("", "apprise URLs (space or comma separated) notified after every run."),
+    "MONITOR_DENY_PRIVATE_HOSTS": (True, "Refuse requests to private, loopback and link-local addresses on hosts other than the source's own."),
+    "MONITOR_MAX_REQUESTS_PER_SOURCE": (1000, "Most requests one source may make in one run, retries and redirects included (0 = no limit)."),
 }
 
 
@@ -89,10 +91,12 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    "monitor.middlewares.PrivateAddressFilter": 50,  # first: a refused host gets no robots.txt fetch
     "monitor.middlewares.KnownArticleFilter": 90,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "monitor.middlewares.SafeRobotsTxtMiddleware": 100,
     "monitor.middlewares.ConditionalSourceRequests": 110,
+    "monitor.middlewares.RequestBudget": 115,  # counts only requests that will be downloaded
 }
 ITEM_PIPELINES = {
     "monitor.pipelines.ExtractPipeline": 100,

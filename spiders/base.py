@@ -5,6 +5,7 @@ pages, and turn every failure into a `CrawlProblem` instead of a log line."""
 from __future__ import annotations
 
 import json
+import zlib
 from collections import Counter
 from urllib.parse import urljoin, urlsplit
 
@@ -23,8 +24,25 @@ from monitor.dedupe import canonical_url
 from monitor.items import CrawlProblem, ItemGone, Page
 
 
+# How deep sitemap indexes are followed: an index, and the indexes it lists (nesting is not
+# allowed by the protocol; some sites do it once). A deeper one is a trap.
+MAX_SITEMAP_DEPTH = 2
+# How many of the feeds a page advertises are read (RSS and Atom of the same news, comments).
+MAX_ADVERTISED_FEEDS = 3
+
+
 class AlreadyStored(IgnoreRequest):
     """Raised by `monitor.middlewares.KnownArticleFilter` for an article that is stored already."""
+
+
+class PrivateAddressRefused(IgnoreRequest):
+    """Raised by `monitor.middlewares.PrivateAddressFilter`: a private or loopback address on a
+    host that is not the source's own."""
+
+
+class OverBudget(IgnoreRequest):
+    """Raised by `monitor.middlewares.RequestBudget`: the source made all the requests one run
+    allows it (MONITOR_MAX_REQUESTS_PER_SOURCE)."""
 
 
 class SourceSpider(scrapy.Spider):
@@ -65,6 +83,7 @@ class SourceSpider(scrapy.Spider):
         self.seen_articles: set[str] = set()
         self.seen_listings: set[str] = set()
         self.detected: dict[str, str] = {}   # source -> the kind its URL turned out to be
+        self.limits_reported: set[tuple[str, str]] = set()  # (source, limit): one row per run
 
     @property
     def check_only(self) -> bool:
@@ -112,7 +131,10 @@ class SourceSpider(scrapy.Spider):
             return
         self.seen_articles.add(key)
         self.articles_requested[source.name] += 1
+        # dont_filter: links are de-duplicated above by canonical URL; Scrapy's filter would
+        # also drop a redirect back to a URL already fetched, losing a redirect loop silently.
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                             dont_filter=True,
                              meta={"source": source.name, "role": "article", "via": via,
                                    "hint": hint or {}})
 
@@ -125,13 +147,19 @@ class SourceSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"monitor/not_modified/{source.name}")
             return
         kind = response.meta["kind"]
-        body = _maybe_gunzip(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        try:
+            body = _maybe_gunzip(response, limit)
+        except ValueError:  # a gzip bomb: inflates past the page size limit
+            yield CrawlProblem(source.name, response.url, "too_large",
+                               f"gzip body inflates to more than {limit} bytes (MONITOR_MAX_PAGE_BYTES)")
+            return
         if kind == "auto":
             kind = self.detect_kind(response, body)
             if kind == "html-with-feeds":
                 from spiders.listing import feed_links
                 self.note_detected(source, "feed")
-                for url in feed_links(response):
+                for url in feed_links(response)[:MAX_ADVERTISED_FEEDS]:
                     yield self.source_request(source, url, kind="feed", page=2)
                 return
             self.note_detected(source, kind)
@@ -186,6 +214,11 @@ class SourceSpider(scrapy.Spider):
         # Newest first: when max_items or `pages` cuts the list, the recent stories survive.
         entries = sorted(sitemap.entries, key=lambda e: e.published or e.lastmod or "", reverse=True)
         if sitemap.type == "sitemapindex":
+            if response.meta["page"] > MAX_SITEMAP_DEPTH:
+                yield from self.limit_reached(
+                    source, response.url, "sitemap-depth",
+                    f"sitemap index nested more than {MAX_SITEMAP_DEPTH} levels deep; not followed")
+                return
             for entry in entries[:source.pages]:
                 if urlsplit(urljoin(response.url, entry.loc)).scheme not in ("http", "https"):
                     yield CrawlProblem(source.name, entry.loc[:500], "unsafe_url",
@@ -227,7 +260,8 @@ class SourceSpider(scrapy.Spider):
         is_pdf = "pdf" in content_type or response.body[:5] == b"%PDF-"
         textual = (content_type.startswith("text/") or "html" in content_type
                    or (not content_type and isinstance(response, TextResponse)))
-        if not is_pdf and (not textual or b"\x00" in response.body[:1024]):
+        if not is_pdf and (not textual or (b"\x00" in response.body[:1024]
+                                           and not _is_wide_text(response))):
             what = "binary content" if textual else (content_type or "no content type")
             yield CrawlProblem(source.name, response.url, "unsupported_content",
                                f"not an HTML page or a PDF ({what})")
@@ -251,40 +285,95 @@ class SourceSpider(scrapy.Spider):
                 output.recheck_of = item_id
             yield output
 
+    def limit_reached(self, source: Source, url: str, limit: str, message: str):
+        """One `limit` problem per source and limit in a run, however often it is hit."""
+        self.crawler.stats.inc_value(f"monitor/limit/{limit}/{source.name}")
+        if (source.name, limit) not in self.limits_reported:
+            self.limits_reported.add((source.name, limit))
+            yield CrawlProblem(source.name, url, "limit", message)
+
     def on_error(self, failure):
         """Every failed request becomes one CrawlProblem (the pipeline records it)."""
         request = failure.request
         if failure.check(AlreadyStored):
             return
         kind, message = classify_failure(failure)
-        yield CrawlProblem(request.meta.get("source"), request.url, kind, message)
+        redirects = request.meta.get("redirect_urls") or []
+        url = request.url
+        if kind == "redirect" and redirects:
+            url = redirects[0]  # the link as found; the message names the chain
+        elif redirects:
+            message = f"{message} (redirected from {redirects[0]})"
+        source = self.sources.get(request.meta.get("source"))
+        if failure.check(OverBudget) and source is not None:
+            yield from self.limit_reached(source, url, "requests", message)
+            return
+        yield CrawlProblem(request.meta.get("source"), url[:2000], kind, message)
 
 
 def classify_failure(failure) -> tuple[str, str]:
-    """(error kind, readable message) for a Twisted failure of a request."""
+    """(error kind, readable one-line message) for a Twisted failure of a request."""
     exc = failure.value
+    if failure.check(PrivateAddressRefused):
+        return "private_address", str(exc)
+    if failure.check(OverBudget):
+        return "limit", str(exc)
     if failure.check(HttpError):
         response = exc.response
+        location = (response.headers.get(b"Location") or b"").decode("latin-1").strip()
+        scheme = urlsplit(location).scheme.lower() if 300 <= response.status < 400 else ""
+        if scheme and scheme not in ("http", "https"):
+            return "unsafe_url", f"redirect to a {scheme}: URL refused ({location[:200]})"
         return "http_error", f"HTTP {response.status} {_reason(response.status)}".strip()
     if failure.check(DownloadTimeoutError, TimeoutError):
         return "timeout", f"no answer in time: {exc}"
-    if failure.check(DownloadCancelledError) or "maxsize" in str(exc).lower() \
-            or "download_maxsize" in str(exc).lower():
-        return "too_large", str(exc) or "response larger than the size limit"
+    if failure.check(DownloadCancelledError) or "max size" in str(exc).lower() \
+            or "maxsize" in str(exc).lower():
+        return "too_large", str(exc) or "response larger than the size limit (MONITOR_MAX_PAGE_BYTES)"
     if failure.check(DNSLookupError, CannotResolveHostError, ConnectError,
                      DownloadConnectionRefusedError, ConnectionLost, ResponseNeverReceived,
-                     ResponseFailed, ResponseDataLossError):
-        return "connection", f"{exc.__class__.__name__}: {exc}".rstrip(": ")
+                     ResponseFailed, ResponseDataLossError, DownloadFailedError):
+        return "connection", _connection_message(exc)
     if failure.check(IgnoreRequest):
         text = str(exc)
         if "robots.txt" in text:
             return "robots", "forbidden by robots.txt"
         if "redirect" in text:
-            return "redirect", text
+            return "redirect", _redirect_message(failure.request, text)
         return "download_error", text or "request dropped"
-    if failure.check(DownloadFailedError):
-        return "download_error", str(exc)
+    if failure.check(zlib.error, EOFError) or "decompress" in str(exc).lower():
+        return "download_error", f"the body could not be decoded (Content-Encoding): {exc}"
     return "download_error", f"{exc.__class__.__name__}: {exc}"
+
+
+def _connection_message(exc: BaseException) -> str:
+    """Twisted wraps what went wrong in lists of failures; name the first cause plainly."""
+    if isinstance(exc, ResponseDataLossError):
+        return "the response was cut short (fewer bytes than its Content-Length)"
+    cause = exc if isinstance(exc, ResponseFailed) else exc.__cause__
+    reasons = getattr(cause, "reasons", None) or []
+    for reason in reasons:
+        inner = getattr(reason, "value", reason)
+        name = inner.__class__.__name__
+        if name == "ParseError":
+            detail = "; ".join(str(a) for a in getattr(inner, "args", ())[:1])
+            return f"not a valid HTTP response ({detail[:200]})"
+        if name in ("ConnectionDone", "ConnectionLost"):
+            return f"the server closed the connection before a complete response ({name})"
+        if name == "_DataLoss":
+            return "the response was cut short (fewer bytes than its Content-Length)"
+        return f"{name}: {inner}"[:500]
+    return f"{exc.__class__.__name__}: {exc}".rstrip(": ")[:500]
+
+
+def _redirect_message(request, text: str) -> str:
+    chain = [*(request.meta.get("redirect_urls") or []), request.url] if request else []
+    if "max redirections" not in text or len(chain) < 2:
+        return text
+    if len(set(chain)) < len(chain):
+        loop = list(dict.fromkeys(chain))
+        return "redirect loop: " + " -> ".join(loop[:4]) + f" -> {loop[0]}"
+    return f"gave up after {len(chain) - 1} redirects (last: {chain[-1]})"
 
 
 def _reason(status: int) -> str:
@@ -308,12 +397,23 @@ def _is_html(response: Response) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
+def _is_wide_text(response: Response) -> bool:
+    """UTF-16 or UTF-32 text (by BOM or declared charset): NUL bytes there are not binary."""
+    head = response.body[:4]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
+        return True
+    encoding = getattr(response, "encoding", "") or ""
+    return isinstance(response, TextResponse) and encoding.lower().replace("_", "-").startswith(
+        ("utf-16", "utf-32"))
+
+
 def _maybe_gunzip(response: Response, max_size: int) -> bytes:
-    """The body, gunzipped when a .xml.gz sitemap or feed arrives still compressed."""
+    """The body, gunzipped when a .xml.gz sitemap or feed arrives still compressed.
+    Raises ValueError when it inflates past max_size (a gzip bomb)."""
     body = response.body
     if body[:2] == b"\x1f\x8b":
         try:
             return gunzip(body, max_size=max_size)
-        except (OSError, ValueError, EOFError):
+        except (OSError, EOFError):
             return b""
     return body

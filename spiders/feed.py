@@ -118,7 +118,7 @@ def _parse_json_feed(body: bytes) -> ParsedFeed:
         if not isinstance(link, str):
             link = item.get("id") if str(item.get("id", "")).startswith("http") else None
         entries.append(FeedEntry(link=link, title=_text(item.get("title")),
-                                 published=_text(item.get("date_published")),
+                                 published=_iso_text(item.get("date_published")),
                                  summary=_text(item.get("summary"))))
     problem = None if entries else "no entries"
     return ParsedFeed(entries, title=_text(data.get("title")), problem=problem)
@@ -128,13 +128,36 @@ def _text(value: object) -> str | None:
     return value.strip()[:2000] or None if isinstance(value, str) else None
 
 
+# A feed's date is only a hint for an undated page; one outside these years is a feed's bug
+# (or a trick to sort first forever), not a publication date.
+FIRST_PLAUSIBLE_YEAR = 1990
+
+
+def _plausible(moment: datetime) -> bool:
+    return FIRST_PLAUSIBLE_YEAR <= moment.year <= datetime.now(timezone.utc).year + 1
+
+
 def _iso(parsed: time.struct_time | None) -> str | None:
     if not parsed:
         return None
     try:
-        return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
+        moment = datetime(*parsed[:6], tzinfo=timezone.utc)
     except (TypeError, ValueError):
         return None
+    return moment.isoformat() if _plausible(moment) else None
+
+
+def _iso_text(value: object) -> str | None:
+    """A JSON Feed date (RFC 3339) as ISO 8601, or None when it is not a plausible date."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat() if _plausible(moment) else None
 
 
 class FeedSpider(SourceSpider):
