@@ -7,7 +7,7 @@ import ipaddress
 from collections import Counter
 from urllib.parse import urlsplit
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
@@ -16,7 +16,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from monitor.store import Store
+from monitor.database_component import DatabaseComponent
 from spiders.base import AlreadyStored, OverBudget, PrivateAddressRefused
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -137,16 +137,9 @@ class RequestBudget:
         return None
 
 
-class KnownArticleFilter:
+class KnownArticleFilter(DatabaseComponent):
     """Drops requests for article links whose canonical URL is stored or sighted already,
     counting them as `monitor/known/<source>`. Off with MONITOR_REFETCH_KNOWN=1."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-        self.db_path = crawler.settings.get("MONITOR_DB")
-        self.store: Store | None = None
-        crawler.signals.connect(self.open, signal=signals.spider_opened)
-        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "KnownArticleFilter":
@@ -155,14 +148,6 @@ class KnownArticleFilter:
         if crawler.settings.getbool("MONITOR_REMOTE"):
             raise NotConfigured  # a Scrapyd node has no database
         return cls(crawler)
-
-    def open(self) -> None:
-        self.store = Store(self.db_path)
-        self.store.migrate()
-
-    def close(self) -> None:
-        if self.store:
-            self.store.close()
 
     def process_request(self, request: Request) -> None:
         if request.meta.get("role") == "article" and self.store.is_known_url(request.url):
@@ -186,7 +171,7 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
         return parser if stored is None or isinstance(stored, Deferred) else stored
 
 
-class ConditionalSourceRequests:
+class ConditionalSourceRequests(DatabaseComponent):
     """Re-polls of feeds, sitemaps and listing pages are conditional (If-None-Match /
     If-Modified-Since), so an unchanged source costs one request answered 304.
 
@@ -194,22 +179,14 @@ class ConditionalSourceRequests:
     304 next time would hide the articles this run failed to fetch."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.db_path = crawler.settings.get("MONITOR_DB")
-        self.store: Store | None = None
+        super().__init__(crawler)
         self.pending: dict[str, tuple[str, dict]] = {}  # url -> (source, validators)
-        crawler.signals.connect(self.open, signal=signals.spider_opened)
-        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ConditionalSourceRequests":
         if crawler.settings.getbool("MONITOR_CHECK_ONLY") or crawler.settings.getbool("MONITOR_REMOTE"):
             raise NotConfigured  # sources check always fetches; a Scrapyd node has no database
         return cls(crawler)
-
-    def open(self) -> None:
-        self.store = Store(self.db_path)
-        self.store.migrate()
 
     def process_request(self, request: Request) -> None:
         if request.meta.get("role") != "source":
@@ -231,12 +208,8 @@ class ConditionalSourceRequests:
                     "last_modified": modified.decode("latin-1") if modified else None})
         return response
 
-    def close(self, reason: str) -> None:
-        if self.store is None:
-            return
-        stats = self.crawler.stats
+    def before_close(self, reason: str) -> None:
         if reason == "finished":
             for url, (source, validators) in self.pending.items():
-                if not stats.get_value(f"monitor/errors/{source}"):
+                if not self.stats.get_value(f"monitor/errors/{source}"):
                     self.store.save_validators(url, **validators)
-        self.store.close()

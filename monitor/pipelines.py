@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 
 from monitor import extract, facts, neardup, relevance
 from monitor.items import ArticleItem, CrawlProblem, ItemGone, Page
-from monitor.store import Store
+from monitor.database_component import DatabaseComponent
 
 logger = logging.getLogger(__name__)
 
@@ -163,31 +163,18 @@ def analyse(fields: dict, item_kind: str | None, mode: str) -> dict:
             "signature": neardup.signature(fields["text"])}
 
 
-class StorePipeline:
+class StorePipeline(DatabaseComponent):
     """Writes every ArticleItem and CrawlProblem to the database, one transaction each."""
 
     def __init__(self, crawler: Crawler) -> None:
-        settings = crawler.settings
-        self.stats = crawler.stats
-        self.db_path = settings.get("MONITOR_DB")
-        self.run_id = settings.getint("MONITOR_RUN_ID") or None
-        self.store: Store | None = None
-        crawler.signals.connect(self.open, signal=signals.spider_opened)
-        crawler.signals.connect(self.close, signal=signals.spider_closed)
+        super().__init__(crawler)
+        self.run_id = crawler.settings.getint("MONITOR_RUN_ID") or None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
         if crawler.settings.getbool("MONITOR_REMOTE"):
             raise NotConfigured  # a Scrapyd node exports its items instead
         return cls(crawler)
-
-    def open(self) -> None:
-        self.store = Store(self.db_path)
-        self.store.migrate()
-
-    def close(self) -> None:
-        if self.store:
-            self.store.close()
 
     def process_item(self, item):
         if isinstance(item, CrawlProblem):
