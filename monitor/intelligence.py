@@ -112,12 +112,7 @@ def _assign_event(db, item_id: str, *, now: str) -> None:
         if found:
             event_id, reason = found[0], f"near-duplicate of {original}"
     if event_id is None:
-        window = events.candidate_window(item.published)
-        if window:
-            rows = db.execute("SELECT id FROM events WHERE last_published >= ? AND first_published <= ?",
-                              list(window)).fetchall()
-        else:
-            rows = db.execute("SELECT id FROM events ORDER BY last_seen DESC LIMIT 50").fetchall()
+        rows = candidate_events(db, item)
         summaries = [summary_of(db, row[0]) for row in rows]
         event_id, reason = events.match_event(item, summaries)
     if event_id is None:
@@ -128,6 +123,22 @@ def _assign_event(db, item_id: str, *, now: str) -> None:
         summary.add(item, reason)
     _absorb_matching_events(db, summary)
     _save_event(db, summary, now=now)
+
+
+def candidate_events(db, item: events.EventCandidate) -> list[tuple]:
+    """Events the item could join: in its time window and, when the item names states, in one
+    of them (the matcher rejects an event in a state the item never mentions), so the
+    expensive comparison runs on a handful of events, not on every one of the window."""
+    window = events.candidate_window(item.published)
+    if not window:
+        return db.execute("SELECT id FROM events ORDER BY last_seen DESC LIMIT 50").fetchall()
+    states = sorted({f.code for f in item.facts if f.kind == "place" and f.code})
+    sql = "SELECT id FROM events WHERE last_published >= ? AND first_published <= ?"
+    params = list(window)
+    if states:
+        sql += f" AND (state IS NULL OR state IN ({','.join('?' * len(states))}))"
+        params += states
+    return db.execute(sql, params).fetchall()
 
 
 def _absorb_matching_events(db, summary: events.EventSummary) -> None:
@@ -193,9 +204,7 @@ def explain(db, item_id: str, fields: dict, intel: dict) -> dict:
         item = events.EventCandidate.from_text(item_id, fields.get("kind") or "news",
                                                published, fields.get("title"),
                                                fields["text"], facts=found, sig=sig)
-        window = events.candidate_window(item.published)
-        rows = (db.execute("SELECT id FROM events WHERE last_published >= ? AND first_published <= ?",
-                           list(window)).fetchall() if window else [])
+        rows = candidate_events(db, item)
         event_id, reason = events.match_event(item, [summary_of(db, r[0]) for r in rows])
         label = db.execute("SELECT label FROM events WHERE id = ?", [event_id]).fetchone() if event_id else None
         decision["event"] = {"event_id": event_id, "label": label[0] if label else None,

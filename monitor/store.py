@@ -152,6 +152,13 @@ def m005_intel_columns(db: sqlite_utils.Database) -> None:
     db["items"].add_column("signature", str)
 
 
+@migrations()
+def m006_event_indexes(db: sqlite_utils.Database) -> None:
+    """Candidate events are looked up by time window and state for every new relevant item."""
+    db["events"].create_index(["state", "last_published"], if_not_exists=True)
+    db["events"].create_index(["last_published"], if_not_exists=True)
+
+
 def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection with a busy timeout, WAL, and foreign keys on."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
