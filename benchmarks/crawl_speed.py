@@ -282,9 +282,9 @@ def _run_counts(db: Path) -> dict[str, int]:
 
 NOTES = [
     "**a. Fresh crawl.** The corpus copies the fixture site's article pages and the 181 real "
-    "pages of the Zyte article-extraction benchmark (only pages monitor's extractor takes for "
-    "articles); each copy gets a sentence of its own inside its main text, so every copy is "
-    "stored as a new item. The pages are held in memory and served on 127.0.0.1 by a threaded "
+    "pages of the Zyte article-extraction benchmark (only pages monitor's extraction worker "
+    "takes for articles and where a copy's own sentence reaches the extracted text): each copy "
+    "is stored as a new item (copies of one page are linked as near-duplicates). The pages are held in memory and served on 127.0.0.1 by a threaded "
     "HTTP server (keep-alive, ETag); RSS feeds and sitemaps of 250 pages each list them. A real "
     "`python -m monitor crawl --quiet` on an empty database crawls them with politeness off for "
     "the local server (`MONITOR_AUTOTHROTTLE=0`, `MONITOR_DOWNLOAD_DELAY=0`, "
