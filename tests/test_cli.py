@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from click.testing import CliRunner
 
@@ -104,3 +105,20 @@ def test_summary_table_has_totals():
     assert lines[0].split() == ["source", "pages", "new", "updated", "duplicate", "unchanged",
                                 "known", "not_modified", "gone", "skipped", "errors"]
     assert lines[-1].split() == ["TOTAL", "4", "2", "0", "0", "0", "0", "0", "0", "0", "1"]
+
+
+def test_scrapy_list_and_crawl_work_from_the_repository_root(site_server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.crawl_harness import FAST_ENV, ROOT
+    scrapy = [sys.executable, "-m", "scrapy"]
+    env = {**os.environ, **FAST_ENV, "MONITOR_DB": str(tmp_path / "m.db")}
+    listed = subprocess.run([*scrapy, "list"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert listed.stdout.split() == ["feed", "listing", "sitemap", "sources"]
+    crawled = subprocess.run([*scrapy, "crawl", "feed", "-a", f"url={site_server.base_url}/news/feed.json",
+                              "-a", "source=ledger-json"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert crawled.returncode == 0, crawled.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        assert conn.execute("SELECT count(*) FROM items WHERE source = 'ledger-json'").fetchone()[0] == 3
