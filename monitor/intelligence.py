@@ -150,9 +150,13 @@ def _absorb_matching_events(db, summary: events.EventSummary) -> None:
     # Any event whose items could join this one, or this one's items join it.
     start = events.candidate_window(first)[0]
     end = (date.fromisoformat(last[:10]) + timedelta(days=events.EVENT_WINDOW_DAYS)).isoformat()
-    for (other_id,) in db.execute("SELECT id FROM events WHERE id != ? AND substr(last_published, 1, 10) >= ? "
-                                  "AND substr(first_published, 1, 10) <= ?",
-                                  [summary.event_id, start, end]).fetchall():
+    states = sorted({s for s in (summary.state,) if s})
+    sql = "SELECT id FROM events WHERE id != ? AND last_published >= ? AND first_published <= ?"
+    params = [summary.event_id, start, end + "T23:59:59"]
+    if states:  # as in candidate_events: an event in another state cannot be this operation
+        sql += " AND (state IS NULL OR state = ?)"
+        params += states
+    for (other_id,) in db.execute(sql, params).fetchall():
         other = summary_of(db, other_id)
         matched = [(member, events.match_event(member.item, [summary])) for member in other.members]
         if not any(found == summary.event_id for _, (found, _) in matched):

@@ -159,6 +159,14 @@ def m006_event_indexes(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["last_published"], if_not_exists=True)
 
 
+@migrations()
+def m007_link_indexes(db: sqlite_utils.Database) -> None:
+    """Near-duplicate linking looked up lsh_bands by item and items by duplicate_of with full
+    scans: 3.3 s per new item at 1M items (benchmarks/store_cost.py)."""
+    db["lsh_bands"].create_index(["item_id"], if_not_exists=True)
+    db["items"].create_index(["duplicate_of"], if_not_exists=True)
+
+
 def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection with a busy timeout, WAL, and foreign keys on."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
@@ -166,6 +174,7 @@ def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECON
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a crash loses no committed item
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MB: index reads in a large database
     return conn
 
 
