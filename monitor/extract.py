@@ -20,8 +20,12 @@ from dateutil import parser as date_parser
 from lxml import etree
 from lxml.html import HtmlElement
 from pypdf import PdfReader
-from trafilatura import bare_extraction, extract_metadata, load_html
+from htmldate import find_date
+from trafilatura import bare_extraction, load_html
 from trafilatura.deduplication import content_fingerprint
+from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_meta_json,
+                                  extract_sitename, extract_title, extract_url, set_date_params)
+from trafilatura.settings import Document
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,9 @@ NOT_ARTICLE_MAX_LINK_SHARE = 0.5
 # A precision-mode result shorter than this share of the balanced result lost the story:
 # it latched onto a side block (a reprint notice, a caption), so the balanced result is used.
 PRECISION_KEEP_SHARE = 0.3
+# The precision pass runs without trafilatura's fallback extractors (readability, jusText), which
+# double its cost and change the result on few pages; a result shorter than this is retried with them.
+FALLBACK_BELOW_CHARS = 500
 
 NOT_ARTICLE_REASONS = {
     "empty": "empty document",
@@ -96,16 +103,21 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
     if tree is None:
         return None, "not-html"
 
-    main_text = _main_text(tree, url, favor_precision=True)
-    balanced_text = _main_text(tree, url, favor_precision=False)
-    if len(main_text) < max(NOT_ARTICLE_MIN_CHARS, PRECISION_KEEP_SHARE * len(balanced_text)):
-        main_text = balanced_text
-    # trafilatura's metadata (title, author, site, htmldate) on a copy: it reads the tree in place
-    found = extract_metadata(deepcopy(tree), default_url=url)
-    title = _bounded_title(_clean(found.title))
-    main_text = _without_title(main_text, title)
+    visible = _visible_chars(tree)
+    main_text = _main_text(tree, url, favor_precision=True, fast=True)
+    if len(main_text) < FALLBACK_BELOW_CHARS:
+        main_text = _main_text(tree, url, favor_precision=True)
+    # The balanced pass can only win when precision kept under PRECISION_KEEP_SHARE of the
+    # balanced text, which is at most the page's visible text: most pages skip it.
+    if len(main_text) < max(NOT_ARTICLE_MIN_CHARS, PRECISION_KEEP_SHARE * visible):
+        balanced_text = _main_text(tree, url, favor_precision=False)
+        if len(main_text) < max(NOT_ARTICLE_MIN_CHARS, PRECISION_KEEP_SHARE * len(balanced_text)):
+            main_text = balanced_text
     meta = _PageMetadata(tree, url)
     published, published_from = meta.published()
+    found = _trafilatura_metadata(tree, url, with_date=published is None)
+    title = _bounded_title(_clean(found.title))
+    main_text = _without_title(main_text, title)
     # htmldate says January 1st when all it found was a year ("created in 2003"): no date is better
     if published is None and found.date and not found.date.endswith("-01-01"):
         published, published_from = _iso_date(found.date), "htmldate"
@@ -252,18 +264,65 @@ def _parse(text: str) -> HtmlElement | None:
 
 
 def _has_class(name: str) -> str:
-    return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
 # Page chrome that trafilatura keeps when a page has little main text: the U.S. Web Design System's
-# "official website" banner, skip links and agency identifier, and landmark navigation.
-_BOILERPLATE_XPATHS = [
-    *(_has_class(name) for name in ("usa-banner", "usa-skipnav", "usa-identifier", "usa-breadcrumb")),
-    "//*[@role='navigation']",
-]
+# "official website" banner, skip links and agency identifier, and landmark navigation. One
+# expression, so the tree is walked once.
+_BOILERPLATE_XPATH = "//*[@role='navigation' or @class and ({})]".format(" or ".join(
+    _has_class(name) for name in ("usa-banner", "usa-skipnav", "usa-identifier", "usa-breadcrumb")))
+_INVISIBLE = {"script", "style", "noscript", "template", "head", "svg"}
 
 
-def _main_text(tree: HtmlElement, url: str | None, *, favor_precision: bool) -> str:
+def _visible_chars(tree: HtmlElement) -> int:
+    """Characters of the page's text outside scripts and styles, whitespace runs counted once: an
+    upper bound for any main text extracted from it."""
+    body = tree.find("body")
+    parts: list[str] = []
+
+    def walk(element: HtmlElement) -> None:
+        if element.text and isinstance(element.tag, str):
+            parts.append(element.text)
+        for child in element:
+            if not isinstance(child.tag, str) or child.tag not in _INVISIBLE:
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(body if body is not None else tree)
+    return len(" ".join(" ".join(parts).split()))
+
+
+def _trafilatura_metadata(tree: HtmlElement, url: str | None, *, with_date: bool) -> Document:
+    """The fields of trafilatura's metadata monitor uses (title, author, site name, description),
+    and htmldate's date only when asked: it costs as much as the rest together, and most pages
+    give their date in explicit markup, which `_PageMetadata` reads first."""
+    found = examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None  # a single word is a handle or a site, not a byline
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception as exc:  # noqa: BLE001 -- trafilatura's JSON-LD reader raises on odd shapes
+        logger.debug("JSON-LD metadata ignored: %s", exc)
+    found.title = found.title or extract_title(tree)
+    found.author = found.author or extract_author(tree)  # works on its own copy
+    found.sitename = (found.sitename or extract_sitename(tree) or "").lstrip("@") or None
+    if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
+        found.sitename = found.sitename.title()
+    if not found.sitename:
+        page_url = found.url or extract_url(tree, url)
+        match = META_URL.match(page_url or "")
+        found.sitename = match[1] if match else None
+    if with_date:
+        config = set_date_params(True)
+        config["url"] = found.url or url
+        found.date = find_date(deepcopy(tree), **config)  # htmldate may clean the tree it gets
+    found.clean_and_trim()
+    return found
+
+
+def _main_text(tree: HtmlElement, url: str | None, *, favor_precision: bool, fast: bool = False) -> str:
     # no dedup cache (process-wide state), no comments; bare_extraction copies the tree it is given
     document = bare_extraction(
         tree,
@@ -275,8 +334,9 @@ def _main_text(tree: HtmlElement, url: str | None, *, favor_precision: bool) -> 
         include_links=False,
         include_images=False,
         deduplicate=False,
+        fast=fast,
         output_format="python",
-        prune_xpath=_BOILERPLATE_XPATHS,
+        prune_xpath=_BOILERPLATE_XPATH,
     )
     return _paragraphs(document.text) if document is not None and document.text else ""
 

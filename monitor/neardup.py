@@ -8,6 +8,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 SHINGLE_WORDS = 3
 NUM_PERM = 120
 BANDS = 40
@@ -61,11 +63,52 @@ def _hash64(shingle: str) -> int:
 
 def signature(text: str) -> list[int]:
     """MinHash signature (NUM_PERM integers below 2**61, so they fit SQLite INTEGER). Empty for a
-    text without words: such a text has no near-duplicates."""
+    text without words: such a text has no near-duplicates.
+
+    Each value is min over the shingle hashes h of (a*h + b) mod 2**61-1, computed exactly with
+    numpy in 64-bit pieces (`reference_signature` is the same sum in Python integers)."""
+    hashes = np.fromiter((_hash64(s) for s in shingles(text)), dtype=np.uint64)
+    if not hashes.size:
+        return []
+    minima = np.full(NUM_PERM, _MERSENNE, dtype=np.uint64)
+    for start in range(0, hashes.size, _CHUNK):
+        values = _affine_mod_mersenne(_reduce(hashes[start:start + _CHUNK])[np.newaxis, :])
+        np.minimum(minima, values.min(axis=1), out=minima)
+    return minima.tolist()
+
+
+def reference_signature(text: str) -> list[int]:
+    """`signature` in plain Python integers: the definition, kept to test the fast one against."""
     hashes = [_hash64(s) for s in shingles(text)]
     if not hashes:
         return []
     return [min((a * h + b) % _MERSENNE for h in hashes) for a, b in _PERMUTATIONS]
+
+
+_CHUNK = 4096  # shingle hashes per step: NUM_PERM x _CHUNK 64-bit values, about 4 MB
+_M = np.uint64(_MERSENNE)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_A = np.array([a for a, _ in _PERMUTATIONS], dtype=np.uint64)[:, np.newaxis]
+_B = np.array([b for _, b in _PERMUTATIONS], dtype=np.uint64)[:, np.newaxis]
+_A_HIGH, _A_LOW = _A >> np.uint64(32), _A & _LOW32
+
+
+def _reduce(x: np.ndarray) -> np.ndarray:
+    """x mod 2**61-1 for any uint64 x (2**61 = 1 modulo the Mersenne prime)."""
+    x = (x & _M) + (x >> np.uint64(61))
+    return np.where(x >= _M, x - _M, x)
+
+
+def _affine_mod_mersenne(h: np.ndarray) -> np.ndarray:
+    """(a*h + b) mod 2**61-1 for every permutation (rows) and reduced hash h < 2**61 (columns),
+    without overflow: a and h split in 32-bit halves (the high halves are below 2**29), and
+    2**61 = 1, 2**64 = 8 modulo the prime."""
+    h_high, h_low = h >> np.uint64(32), h & _LOW32
+    high = (_A_HIGH * h_high) << np.uint64(3)            # a1*h1 * 2**64 = 8*a1*h1 < 2**61
+    middle = _A_HIGH * h_low + _A_LOW * h_high           # < 2**62; times 2**32 below
+    middle = (middle >> np.uint64(29)) + ((middle & np.uint64((1 << 29) - 1)) << np.uint64(32))
+    low = _reduce(_A_LOW * h_low)                        # a0*h0 < 2**64
+    return _reduce(_reduce(high + middle + low) + _B)    # each term < 2**61 + 2**33
 
 
 def bands(sig: Sequence[int]) -> list[tuple[int, str]]:

@@ -255,3 +255,23 @@ def test_absurd_numbers_are_no_counts():
     text = "Agents arrested " + "9" * 400 + " people and seized $" + "9" * 500 + " in cash. Brazil (" + "9" * 50 + ")"
     facts = extract_facts(text)
     assert of(facts, "arrests") == [] and of(facts, "seizure") == [] and of(facts, "nationality") == []
+
+
+def test_patterns_tried_only_at_number_openings_find_what_a_full_scan_finds():
+    # monitor.facts.finditer skips the positions where no "qualifier + number" opening can match;
+    # on every labelled story and the seed it must give exactly the matches of re's own finditer
+    import re
+
+    from monitor import facts
+
+    texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
+    patterns = [p for value in vars(facts).values() if isinstance(value, (list, re.Pattern))
+                for entry in (value if isinstance(value, list) else [value])
+                for p in (entry if isinstance(entry, tuple) else (entry,)) if isinstance(p, re.Pattern)]
+    anchored = [p for p in patterns if p.pattern.startswith(facts._OPENINGS)]
+    assert len(anchored) >= 10 and len(texts) >= 30
+    for pattern in patterns:
+        for text in texts:
+            fast = [(m.span(), m.groupdict()) for m in facts.finditer(pattern, text)]
+            assert fast == [(m.span(), m.groupdict()) for m in pattern.finditer(text)], pattern.pattern[:80]

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract_article
-from monitor.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands, shingles,
-                             signature, similarity)
+from monitor.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands,
+                             reference_signature, shingles, signature, similarity)
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 
@@ -29,6 +29,16 @@ def test_signature_is_deterministic_and_fits_sqlite_integers():
     assert sig == signature(STORY)
     assert len(sig) == NUM_PERM
     assert all(0 <= v < 2**63 for v in sig)
+
+
+@pytest.mark.parametrize("words", [1, 2, 3, 90, 5000])
+def test_fast_signature_equals_the_definition(words):
+    # stored signatures were made by earlier versions: the numpy sum must give the same integers,
+    # also past one chunk of shingles (5,000 words) and for texts shorter than a shingle
+    text = " ".join(f"{w}{i % 97}" for i, w in zip(range(words), (STORY.split() * 100)))
+    fast = signature(text)
+    assert fast == reference_signature(text)
+    assert all(type(v) is int for v in fast)
 
 
 def test_bands_are_indexable_rows():
