@@ -34,8 +34,10 @@ class Running:
 
     def __init__(self, command: list[str], env: dict | None = None) -> None:
         self.stderr = tempfile.TemporaryFile(mode="w+")  # a file: a full pipe would block it
+        # its own process group: kill() also reaches a Datasette child left behind, whose open
+        # stdout would otherwise keep the reader thread (and the test) waiting for good
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                                        stderr=self.stderr, text=True,
+                                        stderr=self.stderr, text=True, start_new_session=True,
                                         env={**os.environ, **(env or {})})
         self.lines: list[str] = []
         self.url_found = threading.Event()
@@ -68,9 +70,12 @@ class Running:
         return self.stderr.read()[-2000:]
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self._reader.join(30)
         self.process.stdout.close()
         self.stderr.close()
 
