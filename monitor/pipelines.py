@@ -140,7 +140,8 @@ def extract_page(page: Page) -> ArticleItem | CrawlProblem:
         reasons = "; ".join(intel["relevance"]["reasons"]) or "no enforcement cue"
         return CrawlProblem(page.source, page.url, "not_relevant",
                             f"not about an enforcement operation ({reasons})", severity="skip")
-    return ArticleItem(page=page, article=fields, intel=intel)
+    # the raw page stays here: the crawl process needs its text, not its bytes back
+    return ArticleItem(page=dataclasses.replace(page, body=b""), article=fields, intel=intel)
 
 
 def plausible_date(value: str | None) -> bool:

@@ -167,6 +167,21 @@ def m007_link_indexes(db: sqlite_utils.Database) -> None:
     db["items"].create_index(["duplicate_of"], if_not_exists=True)
 
 
+@migrations()
+def m008_fts_on_text_changes(db: sqlite_utils.Database) -> None:
+    """The full-text index is rewritten only when title or text change. sqlite-utils' update
+    trigger fired on every UPDATE of items, so each sighting (last_seen), relevance, event or
+    near-duplicate link re-tokenised the whole text twice. (Re-running enable_fts with
+    replace=True, or transform(), would bring the old trigger back.)"""
+    db.execute('DROP TRIGGER IF EXISTS "items_au"')
+    db.execute("""
+        CREATE TRIGGER "items_au" AFTER UPDATE OF "title", "text" ON "items" BEGIN
+          INSERT INTO "items_fts" ("items_fts", rowid, "title", "text")
+            VALUES ('delete', old.rowid, old."title", old."text");
+          INSERT INTO "items_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+        END""")
+
+
 def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection with a busy timeout, WAL, and foreign keys on."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)

@@ -94,3 +94,17 @@ def test_known_url_lookup_uses_canonical_spelling(store):
     store.save_article(article(), url="https://a.org/x", source="s")
     assert store.is_known_url("HTTPS://A.ORG/x?utm_campaign=z#frag")
     assert not store.is_known_url("https://a.org/other")
+
+
+def test_full_text_index_follows_text_changes_only(store):
+    store.save_article(article(), url="https://example.org/a", source="s")
+    store.save_article(article(), url="https://example.org/a", source="s")  # a sighting: last_seen only
+    store.save_article(article(text="Forty people were detained at a plant."), url="https://example.org/a", source="s")
+    store.save_article(article(text="Unrelated story about snowfall."), url="https://example.org/b", source="s")
+    store.conn.execute("UPDATE items SET relevance = 0.9, last_seen = 'x'")  # no text change
+    # FTS5 compares its index with the items table: raises on any missing or stale entry
+    store.conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
+    assert [r["url"] for r in store.search("detained")] == ["https://example.org/a"]
+    assert store.search("nineteen") == []
+    trigger = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'items_au'").fetchone()[0]
+    assert 'UPDATE OF "title", "text"' in trigger
