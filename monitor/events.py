@@ -85,6 +85,20 @@ class EventCandidate:
     # Length of the text's first two paragraphs (`lead_length`): operations named there are the item's own.
     lead_chars: int = 600
 
+    def __hash__(self) -> int:
+        # hashed once: _features (an lru_cache) looks candidates up many times per match
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = hash((self.item_id, self.kind, self.published, self.title, self.facts,
+                          self.signature, self.keywords, self.lead_chars))
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __getstate__(self) -> dict:
+        # string hashes differ between processes: a pickled candidate hashes itself anew
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     @classmethod
     def from_text(cls, item_id: str, kind: str, published: str | None, title: str | None, text: str,
                   facts: Sequence[Fact] | None = None, sig: Sequence[int] | None = None) -> EventCandidate:

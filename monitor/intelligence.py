@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from datetime import date, timedelta
 import sqlite_utils
 
@@ -77,14 +78,35 @@ def _facts_of(db, item_id: str) -> list[Fact]:
                                 "FROM facts WHERE item_id = ? ORDER BY id", [item_id])]
 
 
+# Per database handle: item id -> (version, EventCandidate). Every new relevant item is compared
+# with the events of its time window, rebuilt from their members; building a member re-reads its
+# text and facts, so the candidates are kept while their item and facts stay as they are.
+_CANDIDATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+MAX_CACHED_CANDIDATES = 20_000
+
+
 def candidate_of(db, item_id: str) -> events.EventCandidate | None:
-    row = db.execute("SELECT kind, coalesce(published, substr(first_seen, 1, 10)), title, text, "
-                     "signature FROM items WHERE id = ?", [item_id]).fetchone()
-    if row is None:
+    version = db.execute(
+        "SELECT kind, coalesce(published, substr(first_seen, 1, 10)), title, content_hash, "
+        "(SELECT max(id) FROM facts WHERE item_id = items.id) FROM items WHERE id = ?",
+        [item_id]).fetchone()
+    if version is None:
         return None
-    sig = json.loads(row[4]) if row[4] else []
-    return events.EventCandidate.from_text(item_id, row[0] or "news", row[1], row[2], row[3] or "",
-                                           facts=_facts_of(db, item_id), sig=sig)
+    try:
+        cache = _CANDIDATES.setdefault(db, {})
+    except TypeError:  # a bare sqlite3 connection (inspect): nothing to keep between calls
+        cache = {}
+    cached = cache.get(item_id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    text, sig = db.execute("SELECT text, signature FROM items WHERE id = ?", [item_id]).fetchone()
+    candidate = events.EventCandidate.from_text(
+        item_id, version[0] or "news", version[1], version[2], text or "",
+        facts=_facts_of(db, item_id), sig=json.loads(sig) if sig else [])
+    if len(cache) >= MAX_CACHED_CANDIDATES:
+        cache.clear()
+    cache[item_id] = (tuple(version), candidate)
+    return candidate
 
 
 def summary_of(db, event_id: str) -> events.EventSummary:

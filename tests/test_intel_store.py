@@ -119,3 +119,19 @@ def test_arrival_order_does_not_split_an_operation(tmp_path):
         assert roles[ids[2]] == "release"
         [event] = store.db["events"].rows
         assert json.loads(event["disagreements"])["arrests"].keys() == {"19", "23"}
+
+
+def test_event_matching_sees_an_item_as_it_is_now_not_as_first_read(tmp_path):
+    # candidates of stored items are kept between matches; a changed item must be read anew
+    from monitor.intelligence import candidate_of
+
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        _, ident = save(store, "https://paper-a.example/lowell", STORY)
+        before = candidate_of(store.db, ident)
+        assert candidate_of(store.db, ident) is before  # unchanged: the kept one
+        revised = STORY.replace("arrested 27 people", "arrested 31 people")
+        assert save(store, "https://paper-a.example/lowell", revised)[0] == "updated"
+        after = candidate_of(store.db, ident)
+        arrests = {f.count for f in after.facts if f.kind == "arrests" and f.field == "text"}
+        assert after is not before and 31 in arrests and 27 not in arrests
