@@ -409,7 +409,7 @@ def _not_article_reason(tree: HtmlElement, text: str, meta: _PageMetadata, *, da
     if sum(ch.isalpha() for ch in text) < NOT_ARTICLE_MIN_LETTER_SHARE * len(text):
         return "no-prose"
     lines = text.split("\n\n")
-    shares = _link_shares(tree)
+    shares = _link_shares(tree, {_norm(line) for line in lines})
     link_chars = sum(shares.get(_norm(line), 0.0) * len(line) for line in lines)
     if link_chars > NOT_ARTICLE_MAX_LINK_SHARE * sum(len(line) for line in lines):
         return "mostly-links"
@@ -452,8 +452,9 @@ def _cards(tree: HtmlElement) -> dict[HtmlElement, str]:
             if not any(child in small for child in element.iterdescendants())}
 
 
-def _link_shares(tree: HtmlElement) -> dict[str, float]:
-    """Normalised text of each short block of the page -> share of it that is link text.
+def _link_shares(tree: HtmlElement, lines: set[str]) -> dict[str, float]:
+    """Normalised text of each short block of the page that is one of `lines` (normalised main
+    text lines) -> share of it that is link text.
 
     Same-page links (a table of contents) are not link text, and a text that also appears
     unlinked (the heading a table of contents points to) keeps its lowest share."""
@@ -461,7 +462,7 @@ def _link_shares(tree: HtmlElement) -> dict[str, float]:
     body = tree.find("body")
     for element in (body if body is not None else tree).iter(*_LINK_BLOCKS):
         text = _norm(element.text_content())
-        if not text or len(text) > 600:
+        if not text or len(text) > 600 or text not in lines:
             continue
         anchors = [element] if element.tag == "a" else element.iter("a")
         linked = sum(len(_norm(a.text_content())) for a in anchors if not (a.get("href") or "#").startswith("#"))
