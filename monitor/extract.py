@@ -279,18 +279,22 @@ def _visible_chars(tree: HtmlElement) -> int:
     """Characters of the page's text outside scripts and styles, whitespace runs counted once: an
     upper bound for any main text extracted from it."""
     body = tree.find("body")
+    root = body if body is not None else tree
     parts: list[str] = []
-
-    def walk(element: HtmlElement) -> None:
-        if element.text and isinstance(element.tag, str):
+    hidden: set[HtmlElement] = set()  # no recursion: hostile pages nest thousands deep
+    for element in root.iter():
+        if element is not root:
+            if element.getparent() in hidden:
+                hidden.add(element)
+                continue
+            if element.tail:
+                parts.append(element.tail)
+        if not isinstance(element.tag, str):  # a comment: only its tail is text
+            continue
+        if element is not root and element.tag in _INVISIBLE:
+            hidden.add(element)
+        elif element.text:
             parts.append(element.text)
-        for child in element:
-            if not isinstance(child.tag, str) or child.tag not in _INVISIBLE:
-                walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(body if body is not None else tree)
     return len(" ".join(" ".join(parts).split()))
 
 
