@@ -22,6 +22,8 @@ def store_intel(db: sqlite_utils.Database, item_id: str, intel: dict, *, now: st
     """Write what the worker computed for a new or changed item, then link it."""
     relevance = intel.get("relevance") or {}
     sig = intel.get("signature") or []
+    stored = db.execute("SELECT signature FROM items WHERE id = ?", [item_id]).fetchone()
+    old_sig = json.loads(stored[0]) if stored and stored[0] else []
     db["items"].update(item_id, {
         "relevance": relevance.get("score"), "relevant": intel.get("relevant"),
         "relevance_reasons": json.dumps(relevance.get("reasons", [])),
@@ -31,15 +33,16 @@ def store_intel(db: sqlite_utils.Database, item_id: str, intel: dict, *, now: st
             for fact in intel.get("facts", [])]
     if rows:
         db["facts"].insert_all(rows)
-    _index_near_duplicate(db, item_id, sig)
+    _index_near_duplicate(db, item_id, sig, old_sig)
     if intel.get("relevant"):  # events are enforcement operations: irrelevant items stay out
         _assign_event(db, item_id, now=now)
 
 
-def _index_near_duplicate(db, item_id: str, sig: list[int]) -> None:
-    """Add the item's bands; link it to the earliest live item it nearly repeats (syndicated
-    copy, light rewrite). Candidates come from band collisions, never from a scan of all items."""
-    db.execute("DELETE FROM lsh_bands WHERE item_id = ?", [item_id])
+def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) -> None:
+    """Replace the item's bands (those of `old_sig`, its stored signature) with those of `sig`;
+    link it to the earliest live item it nearly repeats (syndicated copy, light rewrite).
+    Candidates come from band collisions, never from a scan of all items."""
+    db.conn.executemany(_DELETE_BAND, [(b, h, item_id) for b, h in neardup.bands(old_sig)])
     if not sig:
         return
     item_bands = neardup.bands(sig)
@@ -63,8 +66,12 @@ def _index_near_duplicate(db, item_id: str, sig: list[int]) -> None:
         db["items"].update(item_id, {"duplicate_of": best[1], "duplicate_score": round(best[0], 3)})
     elif current and current[0]:
         db["items"].update(item_id, {"duplicate_of": None, "duplicate_score": None})
-    db["lsh_bands"].insert_all([{"band": b, "hash": h, "item_id": item_id} for b, h in item_bands],
-                               ignore=True)
+    db.conn.executemany(_INSERT_BAND, [(b, h, item_id) for b, h in item_bands])
+
+
+# lsh_bands is one B-tree keyed (band, hash, item_id) (m009): an item's rows are found by key.
+_INSERT_BAND = "INSERT OR IGNORE INTO lsh_bands (band, hash, item_id) VALUES (?, ?, ?)"
+_DELETE_BAND = "DELETE FROM lsh_bands WHERE band = ? AND hash = ? AND item_id = ?"
 
 
 def _has_copies(db, item_id: str) -> bool:

@@ -135,3 +135,18 @@ def test_event_matching_sees_an_item_as_it_is_now_not_as_first_read(tmp_path):
         after = candidate_of(store.db, ident)
         arrests = {f.count for f in after.facts if f.kind == "arrests" and f.field == "text"}
         assert after is not before and 31 in arrests and 27 not in arrests
+
+
+def test_a_changed_item_keeps_exactly_its_new_bands(tmp_path):
+    # bands live in one WITHOUT ROWID B-tree and an item's old ones are deleted by key (m009)
+    from monitor.neardup import bands, signature
+
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        _, ident = save(store, "https://paper-a.example/lowell", STORY)
+        revised = STORY.replace("twelve", "nine").replace("Thursday", "Friday") + " More follows."
+        assert save(store, "https://paper-a.example/lowell", revised)[0] == "updated"
+        rows = set(store.db.execute("SELECT band, hash FROM lsh_bands WHERE item_id = ?", [ident]).fetchall())
+        assert rows == set(bands(signature(revised))) != set(bands(signature(STORY)))
+        table = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'lsh_bands'").fetchone()[0]
+        assert "WITHOUT ROWID" in table

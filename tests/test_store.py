@@ -108,3 +108,32 @@ def test_full_text_index_follows_text_changes_only(store):
     assert store.search("nineteen") == []
     trigger = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'items_au'").fetchone()[0]
     assert 'UPDATE OF "title", "text"' in trigger
+
+
+def test_m009_moves_the_bands_into_one_btree_and_keeps_every_row(tmp_path):
+    # a database as m002-m008 left it: lsh_bands a rowid table, an item indexed before m005
+    # stored signatures; m009 must keep every band row and give that item its signature
+    import json
+
+    from monitor.neardup import bands, signature
+
+    path = tmp_path / "m.db"
+    with Store(path) as store:
+        store.migrate()
+        _, ident = store.save_article(article(), url="https://a.org/x", source="s")
+        store.conn.executescript("""
+            DROP TABLE lsh_bands;
+            CREATE TABLE lsh_bands (band INTEGER, hash TEXT, item_id TEXT, PRIMARY KEY (band, hash, item_id));
+            CREATE INDEX idx_lsh_bands_item_id ON lsh_bands (item_id);
+            DELETE FROM _sqlite_migrations WHERE name = 'm009_lsh_bands_one_btree';""")
+        old = [(b, h, ident) for b, h in bands(signature(article()["text"]))]
+        store.conn.executemany("INSERT INTO lsh_bands VALUES (?, ?, ?)", old + [(1, "ffff", "other")])
+        store.conn.commit()
+    with Store(path) as store:
+        store.migrate()
+        rows = set(store.conn.execute("SELECT band, hash, item_id FROM lsh_bands").fetchall())
+        assert rows == set(old) | {(1, "ffff", "other")}
+        table = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'lsh_bands'").fetchone()[0]
+        assert "WITHOUT ROWID" in table
+        stored = store.conn.execute("SELECT signature FROM items WHERE id = ?", [ident]).fetchone()[0]
+        assert json.loads(stored) == signature(article()["text"])
