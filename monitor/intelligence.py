@@ -161,12 +161,23 @@ def candidate_events(db, item: events.EventCandidate) -> list[tuple]:
     window = events.candidate_window(item.published)
     if not window:
         return db.execute("SELECT id FROM events ORDER BY last_seen DESC LIMIT 50").fetchall()
-    states = sorted({f.code for f in item.facts if f.kind == "place" and f.code})
+    states = {f.code for f in item.facts if f.kind == "place" and f.code}
+    return _events_overlapping(db, *window, states)
+
+
+def _events_overlapping(db, start: str, end: str, states: set[str], *,
+                        exclude: str | None = None) -> list[tuple]:
+    """Ids of the events whose dates overlap [start, end] and whose state is unknown or one
+    of `states` (any state when `states` is empty): an event in another state cannot be the
+    same operation."""
     sql = "SELECT id FROM events WHERE last_published >= ? AND first_published <= ?"
-    params = list(window)
+    params = [start, end]
+    if exclude is not None:
+        sql += " AND id != ?"
+        params.append(exclude)
     if states:
         sql += f" AND (state IS NULL OR state IN ({','.join('?' * len(states))}))"
-        params += states
+        params += sorted(states)
     return db.execute(sql, params).fetchall()
 
 
@@ -179,13 +190,9 @@ def _absorb_matching_events(db, summary: events.EventSummary) -> None:
     # Any event whose items could join this one, or this one's items join it.
     start = events.candidate_window(first)[0]
     end = (date.fromisoformat(last[:10]) + timedelta(days=events.EVENT_WINDOW_DAYS)).isoformat()
-    states = sorted({s for s in (summary.state,) if s})
-    sql = "SELECT id FROM events WHERE id != ? AND last_published >= ? AND first_published <= ?"
-    params = [summary.event_id, start, end + "T23:59:59"]
-    if states:  # as in candidate_events: an event in another state cannot be this operation
-        sql += " AND (state IS NULL OR state = ?)"
-        params += states
-    for (other_id,) in db.execute(sql, params).fetchall():
+    states = {summary.state} if summary.state else set()
+    for (other_id,) in _events_overlapping(db, start, end + "T23:59:59", states,
+                                           exclude=summary.event_id):
         other = summary_of(db, other_id)
         matched = [(member, events.match_event(member.item, [summary])) for member in other.members]
         if not any(found == summary.event_id for _, (found, _) in matched):
