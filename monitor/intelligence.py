@@ -167,10 +167,11 @@ def candidate_events(db, item: events.EventCandidate) -> list[tuple]:
 
 def _events_overlapping(db, start: str, end: str, states: set[str], *,
                         exclude: str | None = None) -> list[tuple]:
-    """Ids of the events whose dates overlap [start, end] and whose state is unknown or one
-    of `states` (any state when `states` is empty): an event in another state cannot be the
-    same operation."""
-    sql = "SELECT id FROM events WHERE last_published >= ? AND first_published <= ?"
+    """Ids of the events whose dates overlap [start, end] (ISO dates, inclusive) and whose state
+    is unknown or one of `states` (any state when `states` is empty): an event in another state
+    cannot be the same operation. Stored bounds may be datetimes: "2026-11-27T10:00" is on the
+    end date, though it sorts after "2026-11-27"."""
+    sql = "SELECT id FROM events WHERE last_published >= ? AND substr(first_published, 1, 10) <= ?"
     params = [start, end]
     if exclude is not None:
         sql += " AND id != ?"
@@ -191,8 +192,7 @@ def _absorb_matching_events(db, summary: events.EventSummary) -> None:
     start = events.candidate_window(first)[0]
     end = (date.fromisoformat(last[:10]) + timedelta(days=events.EVENT_WINDOW_DAYS)).isoformat()
     states = {summary.state} if summary.state else set()
-    for (other_id,) in _events_overlapping(db, start, end + "T23:59:59", states,
-                                           exclude=summary.event_id):
+    for (other_id,) in _events_overlapping(db, start, end, states, exclude=summary.event_id):
         other = summary_of(db, other_id)
         matched = [(member, events.match_event(member.item, [summary])) for member in other.members]
         if not any(found == summary.event_id for _, (found, _) in matched):

@@ -137,6 +137,28 @@ def test_event_matching_sees_an_item_as_it_is_now_not_as_first_read(tmp_path):
         assert after is not before and 31 in arrests and 27 not in arrests
 
 
+def test_an_event_that_starts_on_the_last_day_of_the_window_is_a_candidate(tmp_path):
+    # a story may precede its operation's first item by EVENT_LEAD_DAYS; that item's date may
+    # be a datetime, which sorts after the bare date that ends the window
+    import dataclasses
+
+    from monitor.events import EVENT_LEAD_DAYS
+    from monitor.intelligence import candidate_events, candidate_of
+
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        fields = {"title": "Agents arrest 27 in Lowell fentanyl operation", "text": STORY,
+                  "published": "2026-11-27T10:00:00+00:00"}
+        _, ident = store.save_article(fields, url="https://paper-a.example/lowell", source="s",
+                                      intel=analyse(fields, "news", "mark"))
+        [(event,)] = store.db.execute("SELECT event_id FROM items WHERE id = ?", [ident]).fetchall()
+        earlier = dataclasses.replace(candidate_of(store.db, ident), item_id="other",
+                                      published=f"2026-11-{27 - EVENT_LEAD_DAYS}")
+        assert (event,) in candidate_events(store.db, earlier)
+        too_early = dataclasses.replace(earlier, published=f"2026-11-{26 - EVENT_LEAD_DAYS}")
+        assert (event,) not in candidate_events(store.db, too_early)
+
+
 def test_a_changed_item_keeps_exactly_its_new_bands(tmp_path):
     # bands live in one WITHOUT ROWID B-tree and an item's old ones are deleted by key (m009)
     from monitor.neardup import bands, signature
