@@ -928,6 +928,31 @@ CHARGE_TYPES = [
     ("prostitution", r"prostitut\w+|pandering|patronizing a prostitute"),
 ]
 _CHARGE_RES = [(name, re.compile(rx, 0 if name == "DUI" else re.I)) for name, rx in CHARGE_TYPES]
+# Words every match of a charge type contains (lower case; DUI's as written, its pattern is
+# case-sensitive). A field without any of them cannot match, and its search is skipped.
+_CHARGE_WORDS = {
+    "drug trafficking": ("drug", "narcotic", "fentanyl", "heroin", "cocaine", "meth", "marijuana",
+                         "controlled substance", "oxycodone", "distribute"),
+    "illegal reentry": ("entry", "entered", "returned"),
+    "child exploitation": ("child", "entic", "sexual exploitation"),
+    "human trafficking": ("trafficking",),
+    "human smuggling": ("smuggling",),
+    "firearms": ("firearm", "felon in possession", "gun trafficking", "straw purchas", "weapon"),
+    "homicide": ("homicide", "murder", "manslaughter"),
+    "sexual assault": ("sexual", "rape"),
+    "assault": ("assault",),
+    "robbery": ("robber",),
+    "burglary": ("burglar", "breaking and entering"),
+    "theft": ("theft", "larceny", "stolen property"),
+    "fraud": ("fraud", "false statement in a passport application"),
+    "identity theft": ("identity theft",),
+    "money laundering": ("money laundering",),
+    "DUI": ("under the influence", "while intoxicated", "drunk", "DUI", "DWI", "OUI"),
+    "prostitution": ("prostitut", "pandering"),
+}
+# The only characters re.IGNORECASE equates with an ASCII letter ("ſ" with "s"): in a text with
+# one of them, lower-casing does not show every word a pattern matches, so nothing is skipped.
+_ODD_FOLDS = "\u0130\u0131\u017f\u212a"
 
 
 def _operation_facts(text: str, field: str) -> list[Fact]:
@@ -982,7 +1007,12 @@ def _seizure_facts(text: str, field: str) -> list[Fact]:
 
 def _charge_type_facts(text: str, field: str) -> list[Fact]:
     facts = []
+    lowered = None if any(c in text for c in _ODD_FOLDS) else text.lower()
     for name, rx in _CHARGE_RES:
+        if lowered is not None:
+            haystack = lowered if rx.flags & re.I else text
+            if not any(word in haystack for word in _CHARGE_WORDS[name]):
+                continue
         m = rx.search(text)
         if m:
             facts.append(Fact("charge", name, None, None, None, m.start(), m.end(), text[m.start():m.end()], field))

@@ -275,3 +275,30 @@ def test_patterns_tried_only_at_number_openings_find_what_a_full_scan_finds():
         for text in texts:
             fast = [(m.span(), m.groupdict()) for m in facts.finditer(pattern, text)]
             assert fast == [(m.span(), m.groupdict()) for m in pattern.finditer(text)], pattern.pattern[:80]
+
+
+def test_charge_types_skipped_by_their_words_are_exactly_those_that_cannot_match():
+    # _charge_type_facts searches a charge type only in a field holding one of its words; on
+    # every labelled story, fixture page text and the seed, it must find what a full search finds
+    import re
+
+    from monitor import facts
+
+    def full_search(text):
+        found = [(name, rx.search(text)) for name, rx in facts._CHARGE_RES]
+        return sorted(((name, m.start(), m.end()) for name, m in found if m), key=lambda f: f[1])
+
+    texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
+    texts += [re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8", errors="replace"))
+              for path in sorted((REPO / "tests" / "fixtures").rglob("*.html"))]
+    assert set(facts._CHARGE_WORDS) == {name for name, _ in facts.CHARGE_TYPES}
+    matched = set()
+    for text in texts:
+        expected = full_search(text)
+        assert [(f.value, f.start, f.end) for f in facts._charge_type_facts(text, "text")] == expected
+        matched |= {name for name, _, _ in expected}
+    assert len(matched) >= 8 and len(texts) >= 30
+    # "ſ" matches "s" under re.IGNORECASE but lower-cases to itself: nothing is skipped then
+    odd = "Charged with human \u017fmuggling and DUI."
+    assert [f.value for f in facts._charge_type_facts(odd, "text")] == ["human smuggling", "DUI"]
