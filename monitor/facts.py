@@ -82,6 +82,17 @@ def _opening_positions(text: str) -> tuple[int, ...]:
     return tuple(m.start() for m in _OPENING.finditer(text))
 
 
+# The only characters re.IGNORECASE equates with an ASCII letter ("ſ" with "s"): in a text with
+# one of them, lower-casing does not show every word a pattern matches.
+_ODD_FOLDS = "\u0130\u0131\u017f\u212a"
+
+
+def _lowered(text: str) -> str | None:
+    """`text` in lower case, to look for the words a pattern's every match contains (a pattern
+    need not be tried where they are missing); None when that test would not be exact."""
+    return None if any(c in text for c in _ODD_FOLDS) else text.lower()
+
+
 def finditer(pattern: re.Pattern, text: str):
     """`pattern.finditer(text)`; for a pattern that starts with one of `_OPENINGS`, tried only
     where such an opening can match (every match of it starts there)."""
@@ -816,8 +827,13 @@ def _country_name(code: str) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
+# Words every match of a pattern contains (lower case): a field without them is not searched.
+_NAT_WORDS = {"citizens_of": ("citizens", "nationals", "natives"), "largest": ("largest",)}
+
+
 def _nationality_facts(text: str, field: str) -> list[Fact]:
     best: dict[str, Fact] = {}
+    lowered = _lowered(text)
 
     def add(code: str | None, count: int | None, qualifier: str | None, start: int, end: int) -> None:
         if not code:
@@ -829,6 +845,8 @@ def _nationality_facts(text: str, field: str) -> list[Fact]:
             best[code] = fact
 
     for kind, pattern in _NAT_PATTERNS:
+        if kind in _NAT_WORDS and lowered is not None and not any(w in lowered for w in _NAT_WORDS[kind]):
+            continue
         for m in finditer(pattern, text):
             groups = m.groupdict()
             raw = groups.get("n")
@@ -950,9 +968,6 @@ _CHARGE_WORDS = {
     "DUI": ("under the influence", "while intoxicated", "drunk", "DUI", "DWI", "OUI"),
     "prostitution": ("prostitut", "pandering"),
 }
-# The only characters re.IGNORECASE equates with an ASCII letter ("ſ" with "s"): in a text with
-# one of them, lower-casing does not show every word a pattern matches, so nothing is skipped.
-_ODD_FOLDS = "\u0130\u0131\u017f\u212a"
 
 
 def _operation_facts(text: str, field: str) -> list[Fact]:
@@ -1007,7 +1022,7 @@ def _seizure_facts(text: str, field: str) -> list[Fact]:
 
 def _charge_type_facts(text: str, field: str) -> list[Fact]:
     facts = []
-    lowered = None if any(c in text for c in _ODD_FOLDS) else text.lower()
+    lowered = _lowered(text)
     for name, rx in _CHARGE_RES:
         if lowered is not None:
             haystack = lowered if rx.flags & re.I else text

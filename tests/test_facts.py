@@ -302,3 +302,15 @@ def test_charge_types_skipped_by_their_words_are_exactly_those_that_cannot_match
     # "ſ" matches "s" under re.IGNORECASE but lower-cases to itself: nothing is skipped then
     odd = "Charged with human \u017fmuggling and DUI."
     assert [f.value for f in facts._charge_type_facts(odd, "text")] == ["human smuggling", "DUI"]
+
+
+def test_nationality_patterns_skipped_by_their_words_are_exactly_those_that_cannot_match(monkeypatch):
+    from monitor import facts
+
+    texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE, "Three citizens of Mexico were held.",
+             "Nationals of Honduras made up the largest group, with 12."]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
+    skipping = [facts._nationality_facts(text, "text") for text in texts]
+    monkeypatch.setattr(facts, "_NAT_WORDS", {})
+    assert skipping == [facts._nationality_facts(text, "text") for text in texts]
+    assert sum(1 for found in skipping if found) >= 10
