@@ -165,7 +165,6 @@ class Daemon:
             logger.error("run of schedule %s ended with exit status %s", name, child.returncode)
         self._mark_aborted()
         logger.info("run of schedule %s finished", name)
-        self._tidy_search_index()
 
     def run_schedule_on_nodes(self, schedule: Schedule) -> None:
         from monitor.nodes import run_on_nodes
@@ -183,7 +182,6 @@ class Daemon:
             run = store.run(run_id)
         logger.info("run of schedule %s finished: run %s %s%s", schedule.name, run_id,
                     run["status"], f" ({run['message']})" if run["message"] else "")
-        self._tidy_search_index()
 
     def _relay(self, name: str, child: subprocess.Popen) -> None:
         for line in child.stdout:
@@ -206,23 +204,6 @@ class Daemon:
             except ProcessLookupError:
                 child.kill()
             child.wait()
-
-    def _tidy_search_index(self) -> None:
-        """After a run, while the schedule waits for its next: the full-text index's pending
-        merges, so that the next run's inserts do not pay for them (`Store.tidy_search_index`)."""
-        if self.stopping.is_set():
-            return
-        started = time.monotonic()
-        try:
-            with Store(self.db_path) as store:
-                done = store.tidy_search_index()
-        except Exception:  # a busy or damaged database must not end the daemon
-            logger.exception("tidying the full-text index failed")
-            return
-        elapsed = time.monotonic() - started
-        logger.log(logging.INFO if elapsed >= 1 or not done else logging.DEBUG,
-                   "full-text index tidied in %.1fs%s", elapsed,
-                   "" if done else " (time budget spent; more after the next run)")
 
     def _mark_aborted(self) -> None:
         with Store(self.db_path) as store:

@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -38,7 +37,6 @@ RUN_COUNTERS = ("pages", "new", "updated", "duplicate", "unchanged", "skipped", 
 SOURCE_COUNTERS = ("pages", "links", "new", "updated", "duplicate", "unchanged", "known",
                    "not_modified", "skipped", "errors", "gone")
 RECHECK_AFTER_HOURS = (1, 6, 24, 24 * 7)  # re-fetch a stored item this long after first seen
-TIDY_SECONDS, TIDY_PAGES = 30.0, 1000     # full-text merges after a run: time budget, pages a step
 
 
 def utcnow() -> str:
@@ -467,23 +465,6 @@ class Store:
         sql = ("SELECT items.* FROM items JOIN items_fts ON items.rowid = items_fts.rowid "
                "WHERE items_fts MATCH ? ORDER BY items_fts.rank LIMIT ?")
         return [dict(row) for row in self.db.query(sql, [match, limit])]
-
-    def tidy_search_index(self, *, seconds: float = TIDY_SECONDS, pages: int = TIDY_PAGES) -> bool:
-        """Do the full-text index's pending segment merges now, in steps of about `pages`
-        written pages, one short write transaction each, for at most `seconds`. FTS5 would
-        otherwise do them during later inserts (automerge), so that an item saved in a crawl
-        pays for merges its predecessors left. True when no merge work is left."""
-        deadline = time.monotonic() + seconds
-        while True:
-            with self.write():
-                before = self.conn.total_changes
-                # positive N: only levels with `usermerge` segments, or merges already begun
-                self.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('merge', ?)", [pages])
-                done = self.conn.total_changes - before < 2   # FTS5: fewer than 2 = nothing to merge
-            if done:
-                return True
-            if time.monotonic() >= deadline:
-                return False
 
     def count(self, table: str) -> int:
         return self.db[table].count

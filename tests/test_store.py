@@ -110,23 +110,6 @@ def test_full_text_index_follows_text_changes_only(store):
     assert 'UPDATE OF "title", "text"' in trigger
 
 
-def test_tidying_the_full_text_index_merges_its_segments_and_keeps_every_entry(store):
-    # automerge off: every item's transaction leaves a segment of its own, as merge debt
-    with store.write():
-        store.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 0)")
-    for number in range(12):
-        store.save_article(article(text=f"Officers arrested suspect{number} in district {number}.",
-                                   title=f"Arrest {number}"), url=f"https://example.org/{number}", source="s")
-    rows = lambda: store.conn.execute("SELECT count(*) FROM items_fts_data").fetchone()[0]  # noqa: E731
-    before = rows()
-    assert store.tidy_search_index() is True
-    assert rows() < before / 2                                  # the segments were merged into few
-    assert store.tidy_search_index(seconds=0) is True           # and nothing is left to merge
-    store.conn.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
-    for number in (0, 5, 11):
-        assert [r["url"] for r in store.search(f"suspect{number}")] == [f"https://example.org/{number}"]
-
-
 def test_m009_moves_the_bands_into_one_btree_and_keeps_every_row(tmp_path):
     # a database as m002-m008 left it: lsh_bands a rowid table, an item indexed before m005
     # stored signatures; m009 must keep every band row and give that item its signature
