@@ -27,7 +27,7 @@ BENCHMARKS = ("extraction", "crawl", "repoll", "store", "daemon")
 HELPERS = {"__main__", "report", "local_site", "crawl_speed", "repoll", "store_cost",
            "daemon_memory", "extraction"}
 FULL = {"pages": 2000, "sources": [1000, 10_000], "store_sizes": [10_000, 100_000, 1_000_000],
-        "samples": 300, "intel_samples": 12, "runs": 500, "extraction_pages": None, "eval": True}
+        "samples": 1500, "intel_samples": 12, "runs": 500, "extraction_pages": None, "eval": True}
 QUICK = {"pages": 200, "sources": [100, 1000], "store_sizes": [10_000, 100_000],
          "samples": 90, "intel_samples": 3, "runs": 30, "extraction_pages": 40, "eval": False}
 
