@@ -20,6 +20,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor import lifeline
 from monitor.config import ConfigError, Schedule, load_schedules
 from monitor.locks import LockHeld, crawl_process_lock, daemon_lock, run_is_alive
 from monitor.store import Store
@@ -304,4 +305,6 @@ class Daemon:
         command = [sys.executable, "-m", "monitor", "serve", "--db", self.db_path,
                    "--schedules", self.schedules_dir, "--port", str(self.port)]
         self.datasette_started = time.monotonic()
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        # a SIGKILLed daemon takes its desk along (`monitor serve` then stops its Datasette)
+        return subprocess.Popen(lifeline.command(command), stdin=subprocess.DEVNULL,
+                                start_new_session=True)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor import lifeline
 from monitor.datasette import PLUGINS_DIR, TEMPLATES_DIR
 from monitor.datasette.metadata import (  # noqa: F401  (the desk's public API)
     database_name,
@@ -151,7 +152,9 @@ class DeskServer:
                                  encoding="utf-8")
         command = datasette_command(self.db_path, metadata_path, host=self.host, port=self.port,
                                     allow_sql=self.allow_sql)
-        self.process = subprocess.Popen(command, stdout=self.stdout, stderr=self.stderr)
+        # ends with this process even when it is SIGKILLed (the thread that starts it must live
+        # as long: the kernel's parent-death signal follows the starting thread)
+        self.process = subprocess.Popen(lifeline.command(command), stdout=self.stdout, stderr=self.stderr)
         self._wait_ready(timeout)
         return self.url
 
