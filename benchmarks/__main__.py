@@ -2,7 +2,7 @@
 
 The baselines are measured in the same run; a full run rewrites docs/performance.md.
 
-    python -m benchmarks                  # the full run (about 50 minutes), writes the docs
+    python -m benchmarks                  # the full run (30 to 50 minutes), writes the docs
     python -m benchmarks --quick          # a small run (a few minutes), prints only
     python -m benchmarks --only crawl,store --pages 500
 """
