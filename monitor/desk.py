@@ -154,7 +154,8 @@ class DeskServer:
                                     allow_sql=self.allow_sql)
         # ends with this process even when it is SIGKILLed (the thread that starts it must live
         # as long: the kernel's parent-death signal follows the starting thread)
-        self.process = subprocess.Popen(lifeline.command(command), stdout=self.stdout, stderr=self.stderr)
+        self.process = subprocess.Popen(lifeline.command(command), stdout=self.stdout,
+                                        stderr=self.stderr)
         self._wait_ready(timeout)
         return self.url
 

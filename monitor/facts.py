@@ -93,6 +93,12 @@ def _lowered(text: str) -> str | None:
     return None if any(c in text for c in _ODD_FOLDS) else text.lower()
 
 
+def _cannot_match(words: tuple[str, ...], lowered: str | None) -> bool:
+    """True when `lowered` (from `_lowered`) holds none of `words` (lower case), which every
+    match of a pattern contains: the pattern need not be tried."""
+    return lowered is not None and not any(word in lowered for word in words)
+
+
 def finditer(pattern: re.Pattern, text: str):
     """`pattern.finditer(text)`; for a pattern that starts with one of `_OPENINGS`, tried only
     where such an opening can match (every match of it starts there)."""
@@ -845,7 +851,7 @@ def _nationality_facts(text: str, field: str) -> list[Fact]:
             best[code] = fact
 
     for kind, pattern in _NAT_PATTERNS:
-        if kind in _NAT_WORDS and lowered is not None and not any(w in lowered for w in _NAT_WORDS[kind]):
+        if kind in _NAT_WORDS and _cannot_match(_NAT_WORDS[kind], lowered):
             continue
         for m in finditer(pattern, text):
             groups = m.groupdict()
@@ -946,8 +952,8 @@ CHARGE_TYPES = [
     ("prostitution", r"prostitut\w+|pandering|patronizing a prostitute"),
 ]
 _CHARGE_RES = [(name, re.compile(rx, 0 if name == "DUI" else re.I)) for name, rx in CHARGE_TYPES]
-# Words every match of a charge type contains (lower case; DUI's as written, its pattern is
-# case-sensitive). A field without any of them cannot match, and its search is skipped.
+# Words every match of a charge type contains (lower case, also for DUI's case-sensitive pattern:
+# its words are then in the lower-cased text too). A field without any of them is not searched.
 _CHARGE_WORDS = {
     "drug trafficking": ("drug", "narcotic", "fentanyl", "heroin", "cocaine", "meth", "marijuana",
                          "controlled substance", "oxycodone", "distribute"),
@@ -965,7 +971,7 @@ _CHARGE_WORDS = {
     "fraud": ("fraud", "false statement in a passport application"),
     "identity theft": ("identity theft",),
     "money laundering": ("money laundering",),
-    "DUI": ("under the influence", "while intoxicated", "drunk", "DUI", "DWI", "OUI"),
+    "DUI": ("under the influence", "while intoxicated", "drunk", "dui", "dwi", "oui"),
     "prostitution": ("prostitut", "pandering"),
 }
 
@@ -1024,10 +1030,8 @@ def _charge_type_facts(text: str, field: str) -> list[Fact]:
     facts = []
     lowered = _lowered(text)
     for name, rx in _CHARGE_RES:
-        if lowered is not None:
-            haystack = lowered if rx.flags & re.I else text
-            if not any(word in haystack for word in _CHARGE_WORDS[name]):
-                continue
+        if _cannot_match(_CHARGE_WORDS[name], lowered):
+            continue
         m = rx.search(text)
         if m:
             facts.append(Fact("charge", name, None, None, None, m.start(), m.end(), text[m.start():m.end()], field))

@@ -19,11 +19,11 @@ import sys
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def command(argv: list[str], parent_pid: int | None = None) -> list[str]:
-    """`argv` run through this module, tied to `parent_pid` (default: this process)."""
+def command(argv: list[str]) -> list[str]:
+    """`argv` run through this module, tied to this process."""
     if not sys.platform.startswith("linux"):
         return list(argv)
-    return [sys.executable, "-m", "monitor.lifeline", str(parent_pid or os.getpid()), *argv]
+    return [sys.executable, "-m", "monitor.lifeline", str(os.getpid()), *argv]
 
 
 def main(args: list[str]) -> int:

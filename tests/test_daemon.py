@@ -129,15 +129,16 @@ class DaemonProcess:
         return status
 
 
-def wait_for(condition, timeout=60, interval=0.2):
-    """Poll a condition on the database (a state we cannot be told about by an event)."""
+def wait_for(condition, timeout=60, interval=0.2, what="condition not met in time"):
+    """Poll a condition on the database or the processes (a state we cannot be told about by
+    an event)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(what)
 
 
 def query(db, sql, params=()):

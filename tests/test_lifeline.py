@@ -8,13 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from monitor import desk
 from tests.crawl_harness import FAST_ENV, ROOT, write_schedule
+from tests.test_daemon import wait_for
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the parent-death signal is a Linux feature")
@@ -27,15 +27,6 @@ def ended(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return True
     return state in ("Z", "X")
-
-
-def wait_until(condition, timeout=20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def answers(port: int) -> bool:
@@ -57,11 +48,13 @@ def test_a_child_ends_when_its_parent_is_killed():
         cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         child = int(parent.stdout.readline())
-        time.sleep(0.5)                        # the child is the sleeper by now, not the wrapper
+        # the wrapper has set the parent-death signal once it has become the sleeper (exec)
+        wait_for(lambda: b"monitor.lifeline" not in Path(f"/proc/{child}/cmdline").read_bytes(),
+                 timeout=20, interval=0.05, what="the wrapper never ran its command")
         assert not ended(child)
         parent.kill()
         parent.wait()
-        assert wait_until(lambda: ended(child), timeout=10), "the child outlived its killed parent"
+        wait_for(lambda: ended(child), timeout=10, what="the child outlived its killed parent")
     finally:
         parent.kill()
         parent.stdout.close()
@@ -82,11 +75,11 @@ def test_a_killed_daemon_takes_its_desk_along(site_server, tmp_path):
          "--schedules", str(tmp_path / "s")],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **FAST_ENV})
     try:
-        assert wait_until(lambda: answers(port), timeout=60), "the desk never answered"
+        wait_for(lambda: answers(port), timeout=60, what="the desk never answered")
         daemon.send_signal(signal.SIGKILL)
         daemon.wait()
         # monitor serve gets SIGTERM and stops its Datasette, which would get one too
-        assert wait_until(lambda: not answers(port), timeout=30), "the desk outlived the daemon"
+        wait_for(lambda: not answers(port), timeout=30, what="the desk outlived the daemon")
     finally:
         daemon.kill()
         daemon.wait()
