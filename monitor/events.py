@@ -86,7 +86,7 @@ class EventCandidate:
     lead_chars: int = 600
 
     def __hash__(self) -> int:
-        # hashed once: _features (an lru_cache) looks candidates up many times per match
+        # hashed once: candidates are dict keys (the store's cache) and set members many times over
         try:
             return self.__dict__["_hash"]
         except KeyError:
@@ -97,7 +97,7 @@ class EventCandidate:
 
     def __getstate__(self) -> dict:
         # string hashes differ between processes: a pickled candidate hashes itself anew
-        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_hash", "_features")}
 
     @classmethod
     def from_text(cls, item_id: str, kind: str, published: str | None, title: str | None, text: str,
@@ -113,6 +113,7 @@ class EventCandidate:
         return _date(self.published)
 
 
+@functools.lru_cache(maxsize=65536)  # the same few hundred dates are read thousands of times a match
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value[:10]) if value else None
@@ -140,8 +141,18 @@ class _Features:
 _GENERIC_AGENCIES = {"local police", "state police", "DHS", "DOJ", "U.S. Attorney's Office"}
 
 
-@functools.lru_cache(maxsize=4096)
 def _features(item: EventCandidate) -> _Features:
+    """The item's features, computed once and kept on the (frozen) candidate: matching one item
+    against the events of its window reads every member's features, thousands of them."""
+    try:
+        return item.__dict__["_features"]
+    except KeyError:
+        value = _compute_features(item)
+        object.__setattr__(item, "_features", value)
+        return value
+
+
+def _compute_features(item: EventCandidate) -> _Features:
     facts = item.facts
     # The item's own operation is named in its title or lead; one named further down ("unrelated to
     # Operation X", "part of Operation Martillo", an umbrella programme) is background.
@@ -326,7 +337,9 @@ def _gap_days(a: tuple[str, str], b: tuple[str, str]) -> int:
 
 def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]:
     """Evidence that `item` reports on `event`: points for each agreeing fact, penalties for facts that
-    say another operation, and -inf for hard conflicts (another state, another named operation)."""
+    say another operation, and -inf for hard conflicts (another state, another named operation).
+    Each rule first asks whether the item has the fact at all: an item is scored against every event
+    of its window, and most rules have nothing to compare."""
     mine = _features(item)
     theirs = [_features(m.item) for m in event.members]
     reasons: list[str] = []
@@ -337,8 +350,8 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
         score += 6
         reasons.append(f"near-duplicate text ({best_sim:.2f})")
 
-    states = {f.state for f in theirs if f.state}
-    if mine.state and states:
+    states = {f.state for f in theirs if f.state} if mine.state else None
+    if states:
         if mine.state in states:
             score += 1
             reasons.append(f"same state {mine.state}")
@@ -349,15 +362,15 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
         else:
             return float("-inf"), [f"other state {mine.state} (event: {', '.join(sorted(states))})"]
 
-    operations = {f.operation for f in theirs if f.operation}
-    if mine.operation and operations:
+    operations = {f.operation for f in theirs if f.operation} if mine.operation else None
+    if operations:
         if mine.operation not in operations:
             return float("-inf"), [f"other operation '{mine.operation}'"]
         score += 4
         reasons.append(f"same operation '{mine.operation}'")
 
-    counts = {f.arrests for f in theirs if f.arrests}
-    if mine.arrests and counts:
+    counts = {f.arrests for f in theirs if f.arrests} if mine.arrests else None
+    if counts:
         if mine.arrests in counts:
             score += 3.5 if mine.arrests > 2 else 1
             reasons.append(f"arrests {mine.arrests}")
@@ -377,17 +390,17 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
                 score -= 3
                 reasons.append(f"arrests {mine.arrests} vs {nearest}")
 
-    types = set().union(*(f.charge_types for f in theirs))
-    if mine.charge_types & types:
-        score += min(0.5 * len(mine.charge_types & types), 1.0)
+    if mine.charge_types:
+        shared_types = mine.charge_types & set().union(*(f.charge_types for f in theirs))
+        if shared_types:
+            score += min(0.5 * len(shared_types), 1.0)
 
-    charges = {f.charges for f in theirs if f.charges}
-    if mine.charges and mine.charges in charges:
+    if mine.charges and any(f.charges == mine.charges for f in theirs):
         score += 2
         reasons.append(f"charged {mine.charges}")
 
-    seizures = set().union(*(f.seizures for f in theirs))
-    if mine.seizures and seizures:
+    seizures = set().union(*(f.seizures for f in theirs)) if mine.seizures else None
+    if seizures:
         if mine.seizures & seizures:
             score += 3
             value, unit, count = sorted(mine.seizures & seizures, key=str)[0]
@@ -397,13 +410,14 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
         else:
             score -= 1
 
-    durations = set().union(*(f.durations for f in theirs))
-    if mine.durations & durations:
-        score += 1.5
-        reasons.append(f"{min(mine.durations & durations)}-day duration")
+    if mine.durations:
+        shared_durations = mine.durations & set().union(*(f.durations for f in theirs))
+        if shared_durations:
+            score += 1.5
+            reasons.append(f"{min(shared_durations)}-day duration")
 
-    ranges = [r for f in theirs for r in f.ranges]
-    if mine.ranges and ranges:
+    ranges = [r for f in theirs for r in f.ranges] if mine.ranges else None
+    if ranges:
         if any(_overlaps(a, b) for a in mine.ranges for b in ranges):
             score += 2
             reasons.append(f"dates {mine.ranges[0][0]}/{mine.ranges[0][1]}")
@@ -412,35 +426,35 @@ def _score(item: EventCandidate, event: EventSummary) -> tuple[float, list[str]]
             score -= 4
             reasons.append("other dates")
 
-    cities = set().union(*(f.cities for f in theirs))
-    shared_cities = mine.cities & cities
-    if shared_cities:
-        score += min(0.75 * len(shared_cities), 2.25)
-        reasons.append("places " + ", ".join(sorted(c.split("|")[0] for c in shared_cities)[:3]))
+    if mine.cities:
+        shared_cities = mine.cities & set().union(*(f.cities for f in theirs))
+        if shared_cities:
+            score += min(0.75 * len(shared_cities), 2.25)
+            reasons.append("places " + ", ".join(sorted(c.split("|")[0] for c in shared_cities)[:3]))
 
-    nat: dict[str, set] = {}
-    for f in theirs:
-        for code, count in f.nationalities.items():
-            nat.setdefault(code, set()).add(count)
-    if mine.nationalities and nat:
-        shared = set(mine.nationalities) & set(nat)
-        score += 2 * len(shared) / len(set(mine.nationalities) | set(nat))
-        same_counts = [c for c in shared if mine.nationalities[c] and mine.nationalities[c] > 1
-                       and mine.nationalities[c] in nat[c]]
-        if len(same_counts) >= 2:
-            score += 2
-        if shared:
-            reasons.append("nationalities " + ", ".join(sorted(shared)[:4]))
+    if mine.nationalities:
+        nat: dict[str, set] = {}
+        for f in theirs:
+            for code, count in f.nationalities.items():
+                nat.setdefault(code, set()).add(count)
+        if nat:
+            shared = set(mine.nationalities) & set(nat)
+            score += 2 * len(shared) / len(set(mine.nationalities) | set(nat))
+            same_counts = [c for c in shared if mine.nationalities[c] and mine.nationalities[c] > 1
+                           and mine.nationalities[c] in nat[c]]
+            if len(same_counts) >= 2:
+                score += 2
+            if shared:
+                reasons.append("nationalities " + ", ".join(sorted(shared)[:4]))
 
-    agencies = set().union(*(f.agencies for f in theirs))
-    if mine.agencies & agencies:
+    if mine.agencies and mine.agencies & set().union(*(f.agencies for f in theirs)):
         score += 0.5
 
-    keywords = set().union(*(m.item.keywords for m in event.members))
-    shared_words = item.keywords & keywords
-    if shared_words:
-        score += min(1.25 * len(shared_words), 2.5)
-        reasons.append("names " + ", ".join(sorted(shared_words)[:3]))
+    if item.keywords:
+        shared_words = item.keywords & set().union(*(m.item.keywords for m in event.members))
+        if shared_words:
+            score += min(1.25 * len(shared_words), 2.5)
+            reasons.append("names " + ", ".join(sorted(shared_words)[:3]))
 
     dates = [m.item.date for m in event.members if m.item.date]
     if item.date and dates:

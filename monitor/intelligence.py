@@ -92,13 +92,18 @@ _CANDIDATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 MAX_CACHED_CANDIDATES = 20_000
 
 
+_VERSION_COLUMNS = ("kind, coalesce(published, substr(first_seen, 1, 10)), title, content_hash, "
+                    "(SELECT max(id) FROM facts WHERE item_id = items.id)")
+
+
 def candidate_of(db, item_id: str) -> events.EventCandidate | None:
-    version = db.execute(
-        "SELECT kind, coalesce(published, substr(first_seen, 1, 10)), title, content_hash, "
-        "(SELECT max(id) FROM facts WHERE item_id = items.id) FROM items WHERE id = ?",
-        [item_id]).fetchone()
-    if version is None:
-        return None
+    version = db.execute(f"SELECT {_VERSION_COLUMNS} FROM items WHERE id = ?", [item_id]).fetchone()
+    return None if version is None else _candidate(db, item_id, tuple(version))
+
+
+def _candidate(db, item_id: str, version: tuple) -> events.EventCandidate:
+    """The item's candidate from the cache while its version (kind, date, title, text hash, last
+    fact) is the cached one's; otherwise built from its stored text and facts."""
     try:
         cache = _CANDIDATES.setdefault(db, {})
     except TypeError:  # a bare sqlite3 connection (inspect): nothing to keep between calls
@@ -112,18 +117,29 @@ def candidate_of(db, item_id: str) -> events.EventCandidate | None:
         facts=_facts_of(db, item_id), sig=json.loads(sig) if sig else [])
     if len(cache) >= MAX_CACHED_CANDIDATES:
         cache.clear()
-    cache[item_id] = (tuple(version), candidate)
+    cache[item_id] = (version, candidate)
     return candidate
 
 
 def summary_of(db, event_id: str) -> events.EventSummary:
-    members = []
-    for item_id, role, reason in db.execute(
-            "SELECT item_id, role, reason FROM event_items WHERE event_id = ? ORDER BY rowid", [event_id]):
-        candidate = candidate_of(db, item_id)
-        if candidate is not None:
-            members.append((candidate, role, reason))
-    return events.EventSummary.from_members(event_id, members)
+    return summaries_of(db, [event_id])[0]
+
+
+def summaries_of(db, event_ids: list[str]) -> list[events.EventSummary]:
+    """The events' summaries, in the order of `event_ids`, members in the order they joined. The
+    members' versions are read in one query per 500 events, not two queries per member: an item
+    is compared with every event of its window, thousands in a busy one."""
+    members: dict[str, list] = {event_id: [] for event_id in event_ids}
+    for offset in range(0, len(event_ids), 500):
+        chunk = event_ids[offset:offset + 500]
+        rows = db.execute(
+            f"SELECT event_items.event_id, event_items.item_id, event_items.role, event_items.reason, "
+            f"{_VERSION_COLUMNS} FROM event_items JOIN items ON items.id = event_items.item_id "
+            f"WHERE event_items.event_id IN ({','.join('?' * len(chunk))}) ORDER BY event_items.rowid",
+            chunk).fetchall()
+        for event_id, item_id, role, reason, *version in rows:
+            members[event_id].append((_candidate(db, item_id, tuple(version)), role, reason))
+    return [events.EventSummary.from_members(event_id, members[event_id]) for event_id in event_ids]
 
 
 def _assign_event(db, item_id: str, *, now: str) -> None:
@@ -140,17 +156,18 @@ def _assign_event(db, item_id: str, *, now: str) -> None:
         found = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [original]).fetchone()
         if found:
             event_id, reason = found[0], f"near-duplicate of {original}"
+    loaded: dict[str, events.EventSummary] = {}  # read once for the match and the absorption
     if event_id is None:
-        rows = candidate_events(db, item)
-        summaries = [summary_of(db, row[0]) for row in rows]
+        summaries = summaries_of(db, [row[0] for row in candidate_events(db, item)])
+        loaded = {summary.event_id: summary for summary in summaries}
         event_id, reason = events.match_event(item, summaries)
     if event_id is None:
         summary = events.EventSummary(f"ev-{item_id}")
         summary.add(item, "first item of this operation")
     else:
-        summary = summary_of(db, event_id)
+        summary = loaded.pop(event_id, None) or summary_of(db, event_id)
         summary.add(item, reason)
-    _absorb_matching_events(db, summary)
+    _absorb_matching_events(db, summary, loaded)
     _save_event(db, summary, now=now)
 
 
@@ -182,9 +199,11 @@ def _events_overlapping(db, start: str, end: str, states: set[str], *,
     return db.execute(sql, params).fetchall()
 
 
-def _absorb_matching_events(db, summary: events.EventSummary) -> None:
+def _absorb_matching_events(db, summary: events.EventSummary,
+                            loaded: dict[str, events.EventSummary] | None = None) -> None:
     """Arrival order must not split an operation: a follow-up seen before the story it
-    follows starts an event of its own, which joins this one once an item bridges them."""
+    follows starts an event of its own, which joins this one once an item bridges them.
+    `loaded`: summaries of stored events already read in this transaction, unchanged since."""
     first, last = summary.first_published, summary.last_published
     if not first or not last:
         return
@@ -192,8 +211,11 @@ def _absorb_matching_events(db, summary: events.EventSummary) -> None:
     start = events.candidate_window(first)[0]
     end = (date.fromisoformat(last[:10]) + timedelta(days=events.EVENT_WINDOW_DAYS)).isoformat()
     states = {summary.state} if summary.state else set()
-    for (other_id,) in _events_overlapping(db, start, end, states, exclude=summary.event_id):
-        other = summary_of(db, other_id)
+    others = [row[0] for row in _events_overlapping(db, start, end, states, exclude=summary.event_id)]
+    loaded = dict(loaded or {})
+    loaded.update((s.event_id, s) for s in summaries_of(db, [i for i in others if i not in loaded]))
+    for other_id in others:
+        other = loaded[other_id]
         matched = [(member, events.match_event(member.item, [summary])) for member in other.members]
         if not any(found == summary.event_id for _, (found, _) in matched):
             continue
@@ -245,7 +267,7 @@ def explain(db, item_id: str, fields: dict, intel: dict) -> dict:
                                                published, fields.get("title"),
                                                fields["text"], facts=found, sig=sig)
         rows = candidate_events(db, item)
-        event_id, reason = events.match_event(item, [summary_of(db, r[0]) for r in rows])
+        event_id, reason = events.match_event(item, summaries_of(db, [r[0] for r in rows]))
         label = db.execute("SELECT label FROM events WHERE id = ?", [event_id]).fetchone() if event_id else None
         decision["event"] = {"event_id": event_id, "label": label[0] if label else None,
                              "reason": reason or "no stored event of the same operation: a new one"}

@@ -4,6 +4,7 @@ and lightly edited reposts are found through an index of band hashes, never by c
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -127,7 +128,7 @@ def similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
     """Estimated Jaccard similarity of the two texts' shingle sets (share of equal minima)."""
     if not sig_a or not sig_b or len(sig_a) != len(sig_b):
         return 0.0
-    return sum(1 for a, b in zip(sig_a, sig_b) if a == b) / len(sig_a)
+    return sum(map(operator.eq, sig_a, sig_b)) / len(sig_a)  # True counts 1: C speed, same sum
 
 
 class NearDuplicateIndex:
