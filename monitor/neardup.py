@@ -103,13 +103,39 @@ def _reduce(x: np.ndarray) -> np.ndarray:
 def _affine_mod_mersenne(h: np.ndarray) -> np.ndarray:
     """(a*h + b) mod 2**61-1 for every permutation (rows) and reduced hash h < 2**61 (columns),
     without overflow: a and h split in 32-bit halves (the high halves are below 2**29), and
-    2**61 = 1, 2**64 = 8 modulo the prime."""
-    h_high, h_low = h >> np.uint64(32), h & _LOW32
-    high = (_A_HIGH * h_high) << np.uint64(3)            # a1*h1 * 2**64 = 8*a1*h1 < 2**61
-    middle = _A_HIGH * h_low + _A_LOW * h_high           # < 2**62; times 2**32 below
-    middle = (middle >> np.uint64(29)) + ((middle & np.uint64((1 << 29) - 1)) << np.uint64(32))
-    low = _reduce(_A_LOW * h_low)                        # a0*h0 < 2**64
-    return _reduce(_reduce(high + middle + low) + _B)    # each term < 2**61 + 2**33
+    2**61 = 1, 2**64 = 8 modulo the prime. Partial sums are only folded (x & p) + (x >> 61), which
+    keeps their value modulo p, and one subtraction at the end brings each below p. In place on
+    three arrays: this runs on every page, and temporaries cost more than the arithmetic."""
+    h_high, h_low = h >> _S32, h & _LOW32
+    total = _A_HIGH * h_high
+    total <<= _S3                                        # a1*h1 * 2**64 = 8*a1*h1 < 2**61
+    part = _A_HIGH * h_low
+    spare = _A_LOW * h_high
+    part += spare                                        # a1*h0 + a0*h1 < 2**62, times 2**32:
+    np.right_shift(part, _S29, out=spare)
+    part &= _LOW29
+    part <<= _S32
+    part += spare                                        # < 2**61 + 2**33
+    total += part
+    np.multiply(_A_LOW, h_low, out=part)                 # a0*h0 < 2**64
+    _fold(part, spare)                                   # < 2**61 + 8
+    total += part                                        # < 2**63
+    _fold(total, spare)                                  # <= p + 3
+    total += _B                                          # < 2p + 3
+    _fold(total, spare)                                  # <= p + 2
+    np.subtract(total, _M, out=total, where=total >= _M)
+    return total
+
+
+def _fold(x: np.ndarray, spare: np.ndarray) -> None:
+    """x := (x & p) + (x >> 61), in place: the same value modulo p = 2**61-1, at most p + 7."""
+    np.right_shift(x, _S61, out=spare)
+    x &= _M
+    x += spare
+
+
+_S3, _S29, _S32, _S61 = np.uint64(3), np.uint64(29), np.uint64(32), np.uint64(61)
+_LOW29 = np.uint64((1 << 29) - 1)
 
 
 def bands(sig: Sequence[int]) -> list[tuple[int, str]]:

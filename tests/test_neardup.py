@@ -41,6 +41,20 @@ def test_fast_signature_equals_the_definition(words):
     assert all(type(v) is int for v in fast)
 
 
+def test_modular_arithmetic_is_exact_at_the_extremes():
+    # the in-place sum only folds its partial sums and subtracts the prime once at the end: hashes
+    # at 0, at 2**32 +- 1 and just below the prime push the terms to their bounds, and for each
+    # permutation the hashes it maps to 0, 1 and 2 are where a folded sum can end at p + 0..2
+    import numpy as np
+
+    from monitor.neardup import _MERSENNE, _PERMUTATIONS, _affine_mod_mersenne
+
+    edges = [0, 1, 2**32 - 1, 2**32, 2**32 + 1, 2**60, _MERSENNE - 2**32, _MERSENNE - 2, _MERSENNE - 1]
+    edges += [(r - b) * pow(a, -1, _MERSENNE) % _MERSENNE for a, b in _PERMUTATIONS for r in (0, 1, 2)]
+    got = _affine_mod_mersenne(np.array([edges], dtype=np.uint64))
+    assert got.tolist() == [[(a * h + b) % _MERSENNE for h in edges] for a, b in _PERMUTATIONS]
+
+
 def test_bands_are_indexable_rows():
     rows = bands(signature(STORY))
     assert [band for band, _ in rows] == list(range(BANDS))
