@@ -12,6 +12,7 @@ import sqlite_utils
 
 from monitor import events, neardup
 from monitor.facts import EXTRACTOR_VERSION, Fact
+from monitor.rows import insert_rows, update_row
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +25,14 @@ def store_intel(db: sqlite_utils.Database, item_id: str, intel: dict, *, now: st
     sig = intel.get("signature") or []
     stored = db.execute("SELECT signature FROM items WHERE id = ?", [item_id]).fetchone()
     old_sig = json.loads(stored[0]) if stored and stored[0] else []
-    db["items"].update(item_id, {
+    update_row(db, "items", item_id, {
         "relevance": relevance.get("score"), "relevant": intel.get("relevant"),
         "relevance_reasons": json.dumps(relevance.get("reasons", [])),
         "signature": json.dumps(sig) if sig else None})
     db.execute("DELETE FROM facts WHERE item_id = ?", [item_id])
     rows = [{**fact, "item_id": item_id, "extractor_version": EXTRACTOR_VERSION}
             for fact in intel.get("facts", [])]
-    if rows:
-        db["facts"].insert_all(rows)
+    insert_rows(db, "facts", rows)
     _index_near_duplicate(db, item_id, sig, old_sig)
     if intel.get("relevant"):  # events are enforcement operations: irrelevant items stay out
         _assign_event(db, item_id, now=now)
@@ -63,9 +63,9 @@ def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) 
             best = (score, row[1] or candidate, row[2])
     current = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
     if best is not None and best[1] != item_id and not _has_copies(db, item_id):
-        db["items"].update(item_id, {"duplicate_of": best[1], "duplicate_score": round(best[0], 3)})
+        update_row(db, "items", item_id, {"duplicate_of": best[1], "duplicate_score": round(best[0], 3)})
     elif current and current[0]:
-        db["items"].update(item_id, {"duplicate_of": None, "duplicate_score": None})
+        update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
     db.conn.executemany(_INSERT_BAND, [(b, h, item_id) for b, h in item_bands])
 
 

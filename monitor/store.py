@@ -19,6 +19,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from monitor import intelligence
+from monitor.rows import insert_row, update_row
 from monitor.dedupe import canonical_url, choose_canonical, content_hash, item_id
 
 logger = logging.getLogger(__name__)
@@ -341,8 +342,8 @@ class Store:
                      kind: str, message: str, severity: str = "error") -> None:
         """One failure (or a skip, with severity 'skip') of one URL in one run."""
         with self.write() as db:
-            db["errors"].insert({"run_id": run_id, "source": source, "url": url, "kind": kind,
-                                 "severity": severity, "message": message[:2000], "at": utcnow()})
+            insert_row(db, "errors", {"run_id": run_id, "source": source, "url": url, "kind": kind,
+                                      "severity": severity, "message": message[:2000], "at": utcnow()})
 
     # -- items ------------------------------------------------------------------------------
 
@@ -375,37 +376,41 @@ class Store:
         if requested_url:
             sighted.add(canonical_url(requested_url))
         with self.write() as db:
-            items = db["items"]
-            current = next(items.rows_where("id = ?", [ident]), None)
+            # Plain SQL on this path: sqlite-utils' insert and update re-read the table's schema
+            # (table names, columns, primary keys) on every call, a dozen queries per item.
+            current = db.execute(
+                "SELECT content_hash, title, text, published, modified, last_changed "
+                "FROM items WHERE id = ?", [ident]).fetchone()
             if current is None:
-                twin = next(items.rows_where("content_hash = ? AND duplicate_of IS NULL",
-                                             [digest], order_by="first_seen", limit=1), None)
+                twin = db.execute("SELECT id FROM items WHERE content_hash = ? AND duplicate_of IS NULL "
+                                  "ORDER BY first_seen LIMIT 1", [digest]).fetchone()
                 if twin is not None:
-                    outcome, ident = DUPLICATE, twin["id"]
-                    items.update(ident, {"last_seen": now, "last_run": run_id})
+                    outcome, ident = DUPLICATE, twin[0]
+                    update_row(db, "items", ident, {"last_seen": now, "last_run": run_id})
                 else:
                     outcome = NEW
-                    items.insert({
+                    insert_row(db, "items", {
                         **_article_columns(article), "id": ident, "url": url,
                         "canonical_url": canon, "source": source, "agency": agency,
                         "kind": item_kind, "content_hash": digest, "first_seen": now,
                         "last_seen": now, "last_changed": now, "status": "live",
                         "first_run": run_id, "last_run": run_id,
                     })
-            elif current["content_hash"] != digest or current["title"] != article.get("title"):
+            elif current[0] != digest or current[1] != article.get("title"):
                 outcome = UPDATED
-                db["revisions"].insert({
-                    "item_id": ident, "title": current["title"], "text": current["text"],
-                    "content_hash": current["content_hash"], "published": current["published"],
-                    "modified": current["modified"], "valid_from": current["last_changed"],
+                old_hash, old_title, old_text, old_published, old_modified, valid_from = current
+                insert_row(db, "revisions", {
+                    "item_id": ident, "title": old_title, "text": old_text,
+                    "content_hash": old_hash, "published": old_published,
+                    "modified": old_modified, "valid_from": valid_from,
                     "replaced_at": now, "run_id": run_id,
                 })
-                items.update(ident, {**_article_columns(article), "content_hash": digest,
-                                     "last_seen": now, "last_changed": now, "status": "live",
-                                     "last_run": run_id})
+                update_row(db, "items", ident, {**_article_columns(article), "content_hash": digest,
+                                                "last_seen": now, "last_changed": now,
+                                                "status": "live", "last_run": run_id})
             else:
                 outcome = UNCHANGED
-                items.update(ident, {"last_seen": now, "last_run": run_id, "status": "live"})
+                update_row(db, "items", ident, {"last_seen": now, "last_run": run_id, "status": "live"})
             for seen_url in sorted(sighted):
                 db.execute(
                     "INSERT OR IGNORE INTO sightings (item_id, url, source, run_id, seen_at, via) "
