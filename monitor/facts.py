@@ -74,7 +74,10 @@ Q = rf"(?P<q>(?i:{_APPROX}|{_ATLEAST}))"
 # are found once per text instead, and those patterns are tried only there (same matches, a
 # fraction of the time: `finditer` below).
 _OPENINGS = (rf"(?:\b{Q}\s+)?(?P<n>{NUM})", rf"(?:\b{Q}\s+)?(?:an?\s+)?(?P<n>{NUM})")
-_OPENING = re.compile(rf"(?=(?:\b{Q}\s+)?(?:an?\s+)?(?:{NUM}))", re.I)  # re.I: a superset either way
+# re.I: a superset either way. The first lookahead is implied by the second (a qualifier or number
+# word starts a word, an article starts with "a", a numeral with a digit) and rejects most positions
+# of a text at once, where the second tries every alternative there: the same positions, half the time.
+_OPENING = re.compile(rf"(?=\b\w|a|\d)(?=(?:\b{Q}\s+)?(?:an?\s+)?(?:{NUM}))", re.I)
 
 
 @functools.lru_cache(maxsize=8)

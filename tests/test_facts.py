@@ -277,6 +277,27 @@ def test_patterns_tried_only_at_number_openings_find_what_a_full_scan_finds():
             assert fast == [(m.span(), m.groupdict()) for m in pattern.finditer(text)], pattern.pattern[:80]
 
 
+def test_the_guard_of_the_opening_scan_keeps_every_position():
+    # _OPENING's first lookahead ("a word starts, or an 'a', or a digit") only rejects positions
+    # quickly; the positions must be those of the second lookahead alone, also where an article
+    # ends a word ("Rayan 12"), a numeral follows letters or "$", digits are not ASCII, or a letter
+    # folds to ASCII only under re.IGNORECASE ("ſome" is "some")
+    import re
+
+    from monitor import facts
+
+    guard = r"(?=\b\w|a|\d)"
+    assert facts._OPENING.pattern.startswith(guard)
+    unguarded = re.compile(facts._OPENING.pattern[len(guard):], re.I)
+    texts = ["Rayan 12 men", "COVID19 and A19", "$5, 1,406 and 3.5", "\u0661\u0662 arrests",
+             "ſome 40 and nearly a dozen", "an estimated two hundred and five", "_twenty one",
+             "up to 30, more than  twenty-one, at least an 8", "KAN 7 ıt İn 9", "x" * 50 + "a 1"]
+    texts += [SEED.read_text(encoding="utf-8"), SEED_TITLE]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
+    for text in texts:
+        assert facts._opening_positions(text) == tuple(m.start() for m in unguarded.finditer(text)), text[:40]
+
+
 def test_charge_types_skipped_by_their_words_are_exactly_those_that_cannot_match():
     # _charge_type_facts searches a charge type only in a field holding one of its words; on
     # every labelled story, fixture page text and the seed, it must find what a full search finds
