@@ -33,7 +33,7 @@ def test_store_cost_times_new_items_duplicates_and_known_links_at_each_size(tmp_
     result = store_cost.run((200, 400), samples=6, intel_samples=2, rounds=2, workdir=tmp_path)
     assert [size.stored for size in result.sizes] == [200, 400]
     for size in result.sizes:
-        assert size.outcomes == {"new": 6, "duplicate": 6, "intel-new": 2, "known": 6}
+        assert size.outcomes == {"new": 6, "duplicate": 6, "intel-new": 4, "known": 6}
         assert set(size.seconds) == set(store_cost.OPERATIONS)
         assert size.events_in_window == size.stored // 2   # every stored item is recent
     assert len(result.rows()) == len(store_cost.OPERATIONS) + 2
