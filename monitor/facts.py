@@ -445,6 +445,24 @@ _AGENCY_PATTERNS = [
                      r"Sheriff['’]s (?:Office|Department)|County Sheriff)\b"),
 ]
 _AGENCY_RES = [(name, re.compile(rx)) for name, rx in _AGENCY_PATTERNS]
+# Text every match of an agency's pattern contains (the patterns are case-sensitive): a pattern is
+# tried only on a text holding one of them, as most stories name two or three agencies of fourteen.
+_AGENCY_WORDS = {
+    "ICE ERO": ("Enforcement and Removal Operations", "ERO"),
+    "ICE HSI": ("Homeland Security Investigations", "HSI"),
+    "ICE": ("Immigration and Customs Enforcement", "ICE"),
+    "Border Patrol": ("Border Patrol", "USBP"),
+    "CBP": ("Customs and Border Protection", "CBP"),
+    "FBI": ("Federal Bureau of Investigation", "FBI"),
+    "DEA": ("Drug Enforcement Administration", "DEA"),
+    "ATF": ("Bureau of Alcohol, Tobacco, Firearms", "ATF"),
+    "U.S. Marshals": ("arshal", "USMS"),
+    "Diplomatic Security": ("Diplomatic Security", "DSS"),
+    "Coast Guard": ("Coast Guard", "USCG"),
+    "U.S. Attorney's Office": (" Attorney", "USAO"),
+    "DOJ": ("Department of Justice", "Justice Department", "DOJ"),
+    "DHS": ("Department of Homeland Security", "DHS"),
+}
 _PARENT = {"ICE ERO": "ICE", "ICE HSI": "ICE", "Border Patrol": "CBP"}
 _NOT_LOCAL = {"The", "A", "An", "Local", "State", "National", "Federal", "Tribal", "Military", "Transit", "Capitol",
               "Campus", "Border", "Secret", "Some", "Several", "Many", "Most", "All", "Other", "Their", "His", "Her",
@@ -457,6 +475,9 @@ def _agency_facts(text: str, field: str) -> tuple[list[Fact], list[tuple[int, in
     spans: list[tuple[int, int]] = []
     taken: list[tuple[int, int]] = []
     for name, rx in _AGENCY_RES:
+        words = _AGENCY_WORDS.get(name)
+        if words and not any(word in text for word in words):
+            continue
         for m in rx.finditer(text):
             start, end = m.start(), m.end()
             if name == "local police":

@@ -298,6 +298,39 @@ def test_the_guard_of_the_opening_scan_keeps_every_position():
         assert facts._opening_positions(text) == tuple(m.start() for m in unguarded.finditer(text)), text[:40]
 
 
+def test_agencies_skipped_by_their_words_are_exactly_those_that_cannot_match():
+    # _agency_facts tries an agency's pattern only on a text holding one of its words: wherever the
+    # words are missing the pattern must find nothing, on every labelled story, fixture page, the
+    # seed, and one sentence per spelling each pattern knows
+    import re
+
+    from monitor import facts
+
+    spellings = ["Enforcement and Removal Operations", "ERO", "Homeland Security Investigations", "HSI",
+                 "Immigration and Customs Enforcement", "ICE", "Border Patrol", "USBP",
+                 "Customs and Border Protection", "CBP", "Federal Bureau of Investigation", "FBI",
+                 "Drug Enforcement Administration", "DEA", "ATF",
+                 "Bureau of Alcohol, Tobacco, Firearms and Explosives",
+                 "Bureau of Alcohol, Tobacco, Firearms, and Explosives", "U.S. Marshals Service",
+                 "United States marshal", "Marshals Service", "USMS", "deputy U.S. marshals",
+                 "Diplomatic Security Service", "DSS", "Coast Guard", "USCG", "U.S. Attorney's Office",
+                 "United States Attorney", "USAO", "Department of Justice", "Justice Department", "DOJ",
+                 "Department of Homeland Security", "DHS"]
+    texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE, *spellings]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
+    texts += [re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8", errors="replace"))
+              for path in sorted((REPO / "tests" / "fixtures").rglob("*.html"))]
+    named = {name for name, _ in facts._AGENCY_RES} - {"state police", "local police"}
+    assert set(facts._AGENCY_WORDS) == named
+    found = set()
+    for text in texts:
+        for name, rx in facts._AGENCY_RES:
+            if name in named and rx.search(text):
+                found.add(name)
+                assert any(word in text for word in facts._AGENCY_WORDS[name]), (name, text[:60])
+    assert found == named
+
+
 def test_charge_types_skipped_by_their_words_are_exactly_those_that_cannot_match():
     # _charge_type_facts searches a charge type only in a field holding one of its words; on
     # every labelled story, fixture page text and the seed, it must find what a full search finds
