@@ -6,7 +6,7 @@ relevant item with its intelligence (facts, near-duplicate bands, event), and of
 The database is grown with bulk SQL inserts that honour the schema (made by the store's own
 migrations; the full-text index is filled by its triggers): items published at a steady rate
 back from today, half of them relevant, each relevant one in an event of its own with two
-facts, and every item with its near-duplicate bands. Each copy is flushed to disk, then timed
+facts (and what event matching keeps of its text), and every item with its near-duplicate bands. Each copy is flushed to disk, then timed
 through `Store`.
 
 Run: python -m benchmarks.store_cost [--sizes 10000 100000 1000000] [--samples 1500]
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import random
 import shutil
@@ -29,6 +30,8 @@ from pathlib import Path
 from benchmarks import report
 from benchmarks.report import Row
 from monitor.dedupe import content_hash, item_id
+from monitor.events import FEATURES_VERSION, event_keywords, lead_length
+from monitor.facts import Fact
 from monitor.store import Store
 
 GOAL_RATIO = 2.0            # at 1M, at most this many times the cost at 10k
@@ -44,7 +47,7 @@ STATES = ("Texas", "TX"), ("California", "CA"), ("Florida", "FL"), ("New York", 
 OPERATIONS = {"new": "save_article, new item (dedup + store)",
               "duplicate": "save_article, duplicate of a stored item",
               "intel": "save_article, new relevant item with its intelligence (facts, bands, event), "
-                       "first ones of a run (event candidates read from their stored text)",
+                       "first ones of a run (the events of their window read from the database)",
               "intel_warm": "save_article, new relevant item with its intelligence, later ones "
                             "of the same run (event candidates cached)",
               "known": "is_known_url, stored link"}
@@ -148,7 +151,7 @@ def _rows_for(number: int, now: str) -> dict[str, list[tuple]]:
                    "live", 1, 1, int(relevant), 0.9 if relevant else 0.1, event)],
         "sightings": [(ident, url, f"source-{number % HOSTS}", 1, now, "bulk")],
         "lsh_bands": [(band, f"{rng.getrandbits(64):016x}", ident) for band in range(BANDS)],
-        "facts": [], "events": [], "event_items": []}
+        "facts": [], "events": [], "event_items": [], "event_features": []}
     if relevant:
         arrests = number % 60 + 2
         state, code = STATES[number % len(STATES)]
@@ -159,6 +162,11 @@ def _rows_for(number: int, now: str) -> dict[str, list[tuple]]:
         rows["events"] = [(event, f"Release {number}", code, None, published, published, now, now, 1,
                            arrests, None)]
         rows["event_items"] = [(event, ident, "release", "first item of this operation", now)]
+        # what the store keeps of a linked item's text, computed as it does
+        kept = [Fact(kind, value, code, count, qualifier, start, end, quote)
+                for _, kind, value, code, count, qualifier, start, end, quote, _, _ in rows["facts"]]
+        rows["event_features"] = [(ident, json.dumps(sorted(event_keywords(f"Release {number}", text, kept))),
+                                   lead_length(text), FEATURES_VERSION)]
     return rows
 
 
@@ -174,6 +182,8 @@ INSERTS = {
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "event_items": "INSERT INTO event_items (event_id, item_id, role, reason, linked_at) "
                    "VALUES (?, ?, ?, ?, ?)",
+    "event_features": "INSERT INTO event_features (item_id, keywords, lead_chars, version) "
+                      "VALUES (?, ?, ?, ?)",
 }
 
 
@@ -287,7 +297,7 @@ def measure(db_path: Path, stored: int, samples: int, intel_samples: int,
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
             seconds[operation] = time.perf_counter() - start
         # A crawl process starts with no event candidates in memory: its first relevant items
-        # build those of their window from the stored texts, the later ones find them cached.
+        # read those of their window from the database, the later ones find them cached.
         for operation, part in (("intel", firsts), ("intel_warm", laters)):
             start = time.perf_counter()
             for url, article, intel in part:
@@ -365,7 +375,8 @@ NOTES = [
     f"`INSERT`s through the sizes, keeping a copy at each: items with {STORED_WORDS}-word texts "
     f"over a {VOCABULARY:,}-word Zipf vocabulary, published {ITEMS_PER_DAY} a day back from "
     f"today, a sighting and {BANDS} near-duplicate bands each; every other item relevant, with "
-    "two facts and an event of its own (the full-text index is filled by the schema's "
+    "two facts, an event of its own and what event matching keeps of its text (the full-text "
+    "index is filled by the schema's "
     "triggers); each copy is flushed to disk before timing, so that no timed write pays for "
     "the bulk build's unwritten pages. Then, on every copy in turn (three rounds, so that a "
     "change in the machine's load falls on all sizes alike), a fresh `Store` saves new "
@@ -373,8 +384,8 @@ NOTES = [
     "one transaction each as in a crawl, and new relevant releases of today with the "
     "intelligence the extraction worker computes for them (`monitor.pipelines.analyse`, "
     "untimed), timed apart for the first ones of a fresh `Store` (as a crawl process starts: "
-    "the events of their window are built from their items' stored text) and as many after "
-    "them (those events cached); it asks `is_known_url` for random stored links. Figures are "
+    "the events of their window are read from the database) and as many after them, of the "
+    "same states (those events cached); it asks `is_known_url` for random stored links. Figures are "
     "mean wall time per call, WAL checkpoints included.",
 ]
 

@@ -31,6 +31,9 @@ RANGE_GAP_DAYS = 14
 REVISION_SHARE = 0.25
 
 ROLES = ("release", "coverage", "follow_up")
+# Version of what `event_keywords` and `lead_length` compute: the store keeps both per item, and
+# ignores those kept under another version. Change it with either function.
+FEATURES_VERSION = 1
 
 _COMMON_CAPITALS = {
     "The", "A", "An", "In", "On", "At", "Of", "For", "And", "But", "He", "She", "They", "It", "His", "Her", "Their",

@@ -78,16 +78,10 @@ def _has_copies(db, item_id: str) -> bool:
     return db.execute("SELECT 1 FROM items WHERE duplicate_of = ? LIMIT 1", [item_id]).fetchone() is not None
 
 
-def _facts_of(db, item_id: str) -> list[Fact]:
-    return [Fact(kind=r[0], value=r[1], code=r[2], count=r[3], qualifier=r[4], start=r[5], end=r[6],
-                 quote=r[7], field=r[8] or "text")
-            for r in db.execute('SELECT kind, value, code, count, qualifier, start, "end", quote, field '
-                                "FROM facts WHERE item_id = ? ORDER BY id", [item_id])]
-
-
 # Per database handle: item id -> (version, EventCandidate). Every new relevant item is compared
-# with the events of its time window, rebuilt from their members; building a member re-reads its
-# text and facts, so the candidates are kept while their item and facts stay as they are.
+# with the events of its time window, rebuilt from their members; building a member reads its
+# facts and its text (or the keywords stored from it), so the candidates are kept while their item
+# and facts stay as they are.
 _CANDIDATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 MAX_CACHED_CANDIDATES = 20_000
 
@@ -98,27 +92,68 @@ _VERSION_COLUMNS = ("kind, coalesce(published, substr(first_seen, 1, 10)), title
 
 def candidate_of(db, item_id: str) -> events.EventCandidate | None:
     version = db.execute(f"SELECT {_VERSION_COLUMNS} FROM items WHERE id = ?", [item_id]).fetchone()
-    return None if version is None else _candidate(db, item_id, tuple(version))
+    return None if version is None else _candidates(db, {item_id: tuple(version)})[item_id]
 
 
-def _candidate(db, item_id: str, version: tuple) -> events.EventCandidate:
-    """The item's candidate from the cache while its version (kind, date, title, text hash, last
-    fact) is the cached one's; otherwise built from its stored text and facts."""
+def _candidates(db, versions: dict[str, tuple]) -> dict[str, events.EventCandidate]:
+    """The items' candidates, from the cache where an item's version (kind, date, title, text
+    hash, last fact) is the cached one's; the others built together, from their facts and the
+    keywords stored when they were linked (or their text, for an item stored before that)."""
     try:
         cache = _CANDIDATES.setdefault(db, {})
     except TypeError:  # a bare sqlite3 connection (inspect): nothing to keep between calls
         cache = {}
-    cached = cache.get(item_id)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    text, sig = db.execute("SELECT text, signature FROM items WHERE id = ?", [item_id]).fetchone()
-    candidate = events.EventCandidate.from_text(
-        item_id, version[0] or "news", version[1], version[2], text or "",
-        facts=_facts_of(db, item_id), sig=json.loads(sig) if sig else [])
-    if len(cache) >= MAX_CACHED_CANDIDATES:
-        cache.clear()
-    cache[item_id] = (version, candidate)
-    return candidate
+    found: dict[str, events.EventCandidate] = {}
+    missing: list[str] = []
+    for item_id, version in versions.items():
+        cached = cache.get(item_id)
+        if cached is not None and cached[0] == version:
+            found[item_id] = cached[1]
+        else:
+            missing.append(item_id)
+    for offset in range(0, len(missing), _CHUNK):
+        chunk = missing[offset:offset + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        facts: dict[str, list[Fact]] = {item_id: [] for item_id in chunk}
+        for item_id, *row in db.execute(
+                f'SELECT item_id, kind, value, code, count, qualifier, start, "end", quote, field '
+                f"FROM facts WHERE item_id IN ({marks}) ORDER BY id", chunk):
+            facts[item_id].append(Fact(*row[:8], field=row[8] or "text"))
+        stored = db.execute(
+            f"SELECT items.id, items.signature, event_features.keywords, event_features.lead_chars "
+            f"FROM items LEFT JOIN event_features ON event_features.item_id = items.id "
+            f"AND event_features.version = ? WHERE items.id IN ({marks})",
+            [events.FEATURES_VERSION, *chunk]).fetchall()
+        unread = [item_id for item_id, _, keywords, _ in stored if keywords is None]
+        texts = dict(db.execute(f"SELECT id, text FROM items WHERE id IN ({','.join('?' * len(unread))})",
+                                unread).fetchall()) if unread else {}
+        for item_id, sig, keywords, lead_chars in stored:
+            kind, published, title = versions[item_id][:3]
+            sig = json.loads(sig) if sig else []
+            if keywords is None:
+                candidate = events.EventCandidate.from_text(item_id, kind or "news", published, title,
+                                                            texts[item_id] or "", facts=facts[item_id], sig=sig)
+            else:
+                candidate = events.EventCandidate(item_id, kind or "news", published, title,
+                                                  tuple(facts[item_id]), tuple(sig),
+                                                  frozenset(json.loads(keywords)), lead_chars)
+            if len(cache) >= MAX_CACHED_CANDIDATES:
+                cache.clear()
+            cache[item_id] = (versions[item_id], candidate)
+            found[item_id] = candidate
+    return found
+
+
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's limit of bound parameters
+
+
+def _save_features(db, item: events.EventCandidate) -> None:
+    """Keep what matching needs from the item's text (its keywords, the length of its lead), so
+    that a later process builds its candidate without reading and scanning the text again.
+    Stale rows cannot be read: an update of the item's text or title deletes its row (store)."""
+    db.execute("INSERT OR REPLACE INTO event_features (item_id, keywords, lead_chars, version) "
+               "VALUES (?, ?, ?, ?)", [item.item_id, json.dumps(sorted(item.keywords)), item.lead_chars,
+                                       events.FEATURES_VERSION])
 
 
 def summary_of(db, event_id: str) -> events.EventSummary:
@@ -127,18 +162,21 @@ def summary_of(db, event_id: str) -> events.EventSummary:
 
 def summaries_of(db, event_ids: list[str]) -> list[events.EventSummary]:
     """The events' summaries, in the order of `event_ids`, members in the order they joined. The
-    members' versions are read in one query per 500 events, not two queries per member: an item
-    is compared with every event of its window, thousands in a busy one."""
-    members: dict[str, list] = {event_id: [] for event_id in event_ids}
-    for offset in range(0, len(event_ids), 500):
-        chunk = event_ids[offset:offset + 500]
-        rows = db.execute(
+    members' versions are read in one query per 500 events, and the members missing from the
+    cache built together: an item is compared with every event of its window, thousands in a
+    busy one."""
+    rows = []
+    for offset in range(0, len(event_ids), _CHUNK):
+        chunk = event_ids[offset:offset + _CHUNK]
+        rows += db.execute(
             f"SELECT event_items.event_id, event_items.item_id, event_items.role, event_items.reason, "
             f"{_VERSION_COLUMNS} FROM event_items JOIN items ON items.id = event_items.item_id "
             f"WHERE event_items.event_id IN ({','.join('?' * len(chunk))}) ORDER BY event_items.rowid",
             chunk).fetchall()
-        for event_id, item_id, role, reason, *version in rows:
-            members[event_id].append((_candidate(db, item_id, tuple(version)), role, reason))
+    candidates = _candidates(db, {item_id: tuple(version) for _, item_id, _, _, *version in rows})
+    members: dict[str, list] = {event_id: [] for event_id in event_ids}
+    for event_id, item_id, role, reason, *_ in rows:
+        members[event_id].append((candidates[item_id], role, reason))
     return [events.EventSummary.from_members(event_id, members[event_id]) for event_id in event_ids]
 
 
@@ -146,6 +184,7 @@ def _assign_event(db, item_id: str, *, now: str) -> None:
     """Put the item in the event of the same operation (within the time window), or start one.
     A near-duplicate follows its original."""
     item = candidate_of(db, item_id)
+    _save_features(db, item)
     existing = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [item_id]).fetchone()
     if existing:  # a changed item stays in its event; the event's figures are refreshed
         _save_event(db, summary_of(db, existing[0]), now=now)

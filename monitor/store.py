@@ -205,6 +205,15 @@ def m009_lsh_bands_one_btree(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE lsh_bands_new RENAME TO lsh_bands")
 
 
+@migrations()
+def m010_event_features(db: sqlite_utils.Database) -> None:
+    """What event matching keeps of a linked item's text (its recurring names, the length of its
+    lead): a new process builds the candidates of an item's window without re-reading every text.
+    Items linked before have none and are read from their text."""
+    db["event_features"].create({"item_id": str, "keywords": str, "lead_chars": int, "version": int},
+                                pk="item_id", foreign_keys=[("item_id", "items", "id")])
+
+
 def connect(path: str | os.PathLike, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
     """A connection with a busy timeout, WAL, and foreign keys on."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
@@ -398,6 +407,8 @@ class Store:
                     })
             elif current[0] != digest or current[1] != article.get("title"):
                 outcome = UPDATED
+                # what event matching kept of the old text is stale (store_intel keeps it anew)
+                db.execute("DELETE FROM event_features WHERE item_id = ?", [ident])
                 old_hash, old_title, old_text, old_published, old_modified, valid_from = current
                 insert_row(db, "revisions", {
                     "item_id": ident, "title": old_title, "text": old_text,

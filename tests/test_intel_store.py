@@ -137,6 +137,53 @@ def test_event_matching_sees_an_item_as_it_is_now_not_as_first_read(tmp_path):
         assert after is not before and 31 in arrests and 27 not in arrests
 
 
+NAMED = ("Federal agents arrested 27 people during a three-day operation in Lowell, Massachusetts, "
+         "targeting a fentanyl network run by Hector Valdivia, the Drug Enforcement Administration "
+         "said Thursday. Agents seized 12 kilograms of fentanyl at six homes, including one owned by "
+         "Valdivia.\n\nProsecutors said Valdivia supplied dealers across the Merrimack Valley.")
+
+
+def test_a_new_process_builds_an_items_event_candidate_from_what_was_kept_of_its_text(tmp_path):
+    # linking keeps the item's recurring names and lead length (event_features): a later process
+    # builds its candidate without reading the text again, and gets the one the text gives
+    from monitor.events import EventCandidate
+    from monitor.intelligence import candidate_of
+
+    def built_anew(ident):
+        with Store(tmp_path / "m.db") as store:  # a new handle: no candidate cached
+            return candidate_of(store.db, ident)
+
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        _, ident = save(store, "https://paper-a.example/lowell", NAMED)
+        from_text = candidate_of(store.db, ident)
+        # the text is made unreadable behind the store's back: only the kept features can give
+        # the names now
+        store.db.execute("UPDATE items SET text = 'unread' WHERE id = ?", [ident])
+        store.conn.commit()
+    assert from_text.keywords == {"Valdivia"}
+    assert built_anew(ident) == from_text
+    with Store(tmp_path / "m.db") as store:  # features of another version are not read
+        store.db.execute("UPDATE event_features SET version = version + 1")
+        store.conn.commit()
+    assert built_anew(ident).keywords == frozenset()
+
+    with Store(tmp_path / "m.db") as store:  # a changed text: what was kept of the old one goes
+        revised = NAMED.replace("Hector Valdivia", "Ramon Ochoa").replace("Valdivia", "Ochoa")
+        assert save(store, "https://paper-a.example/lowell", revised)[0] == "updated"
+        [(kept,)] = store.db.execute("SELECT keywords FROM event_features WHERE item_id = ?",
+                                     [ident]).fetchall()
+        item = store.db["items"].get(ident)
+    assert json.loads(kept) == ["Ochoa"]
+    assert built_anew(ident) == EventCandidate.from_text(
+        ident, "news", item["published"], item["title"], item["text"],
+        facts=built_anew(ident).facts, sig=json.loads(item["signature"]))
+    with Store(tmp_path / "m.db") as store:  # changed again, stored without intelligence: none kept
+        store.save_article({"title": item["title"], "text": NAMED, "published": "2026-11-20"},
+                           url="https://paper-a.example/lowell", source="s")
+        assert store.db["event_features"].count == 0
+
+
 def test_an_event_that_starts_on_the_last_day_of_the_window_is_a_candidate(tmp_path):
     # a story may precede its operation's first item by EVENT_LEAD_DAYS; that item's date may
     # be a datetime, which sorts after the bare date that ends the window
