@@ -88,6 +88,7 @@ MAX_CACHED_CANDIDATES = 20_000
 
 _VERSION_COLUMNS = ("kind, coalesce(published, substr(first_seen, 1, 10)), title, content_hash, "
                     "(SELECT max(id) FROM facts WHERE item_id = items.id)")
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's limit of bound parameters
 
 
 def candidate_of(db, item_id: str) -> events.EventCandidate | None:
@@ -142,9 +143,6 @@ def _candidates(db, versions: dict[str, tuple]) -> dict[str, events.EventCandida
             cache[item_id] = (versions[item_id], candidate)
             found[item_id] = candidate
     return found
-
-
-_CHUNK = 500  # ids per IN (...) list, well under SQLite's limit of bound parameters
 
 
 def _save_features(db, item: events.EventCandidate) -> None:

@@ -359,9 +359,11 @@ class Store:
     def is_known_url(self, url: str) -> bool:
         """Has a page at this URL (in canonical spelling) been stored or sighted already?"""
         canon = canonical_url(url)
+        # An item's id is the hash of its canonical URL (item_id): its index is a third of the
+        # size of the canonical_url index, so more of it stays cached in a large database.
         row = self.conn.execute(
-            "SELECT 1 FROM items WHERE canonical_url = ? UNION ALL "
-            "SELECT 1 FROM sightings WHERE url = ? LIMIT 1", [canon, canon]).fetchone()
+            "SELECT 1 FROM items WHERE id = ? UNION ALL "
+            "SELECT 1 FROM sightings WHERE url = ? LIMIT 1", [item_id(canon), canon]).fetchone()
         return row is not None
 
     def save_article(self, article: dict, *, url: str, source: str, run_id: int | None = None,

@@ -96,6 +96,18 @@ def test_known_url_lookup_uses_canonical_spelling(store):
     assert not store.is_known_url("https://a.org/other")
 
 
+def test_known_urls_are_the_canonical_one_the_fetched_one_and_a_copys(store):
+    # an item is looked up by its id (the hash of its canonical URL); other addresses it was
+    # seen at are sightings
+    story = article(text="Agents arrested 12 people in a two-day sweep.", canonical="https://a.org/story")
+    store.save_article(story, url="https://a.org/story?page=1", source="s")
+    store.save_article(article(text=story["text"]), url="https://b.org/copy", source="s")
+    assert store.db["items"].count == 1
+    for url in ("https://a.org/story", "https://a.org/story?page=1", "https://b.org/copy"):
+        assert store.is_known_url(url), url
+    assert not store.is_known_url("https://a.org/story?page=2")
+
+
 def test_full_text_index_follows_text_changes_only(store):
     store.save_article(article(), url="https://example.org/a", source="s")
     store.save_article(article(), url="https://example.org/a", source="s")  # a sighting: last_seen only
