@@ -6,8 +6,8 @@ relevant item with its intelligence (facts, near-duplicate bands, event), and of
 The database is grown with bulk SQL inserts that honour the schema (made by the store's own
 migrations; the full-text index is filled by its triggers): items published at a steady rate
 back from today, half of them relevant, each relevant one in an event of its own with two
-facts (and what event matching keeps of its text), and every item with its near-duplicate bands. Each copy is flushed to disk, then timed
-through `Store`.
+facts (and what event matching keeps of its text), and every item with its near-duplicate
+bands. Each copy is flushed to disk, then timed through `Store`.
 
 Run: python -m benchmarks.store_cost [--sizes 10000 100000 1000000] [--samples 1500]
 """
@@ -376,8 +376,7 @@ NOTES = [
     f"over a {VOCABULARY:,}-word Zipf vocabulary, published {ITEMS_PER_DAY} a day back from "
     f"today, a sighting and {BANDS} near-duplicate bands each; every other item relevant, with "
     "two facts, an event of its own and what event matching keeps of its text (the full-text "
-    "index is filled by the schema's "
-    "triggers); each copy is flushed to disk before timing, so that no timed write pays for "
+    "index is filled by the schema's triggers); each copy is flushed to disk before timing, so that no timed write pays for "
     "the bulk build's unwritten pages. Then, on every copy in turn (three rounds, so that a "
     "change in the machine's load falls on all sizes alike), a fresh `Store` saves new "
     f"{SAVED_WORDS}-word items and duplicates (the text of a random stored item at a new URL), "
