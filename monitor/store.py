@@ -19,8 +19,8 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from monitor import intelligence
-from monitor.rows import insert_row, update_row
 from monitor.dedupe import canonical_url, choose_canonical, content_hash, item_id
+from monitor.rows import insert_row, update_row
 
 logger = logging.getLogger(__name__)
 

@@ -301,7 +301,7 @@ def test_the_guard_of_the_opening_scan_keeps_every_position():
 def test_agencies_skipped_by_their_words_are_exactly_those_that_cannot_match():
     # _agency_facts tries an agency's pattern only on a text holding one of its words: wherever the
     # words are missing the pattern must find nothing, on every labelled story, fixture page, the
-    # seed, and one sentence per spelling each pattern knows
+    # seed, and each spelling the patterns know (every pattern must be seen to match)
     import re
 
     from monitor import facts
