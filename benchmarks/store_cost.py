@@ -165,8 +165,8 @@ def _rows_for(number: int, now: str) -> dict[str, list[tuple]]:
         # what the store keeps of a linked item's text, computed as it does
         kept = [Fact(kind, value, code, count, qualifier, start, end, quote)
                 for _, kind, value, code, count, qualifier, start, end, quote, _, _ in rows["facts"]]
-        rows["event_features"] = [(ident, json.dumps(sorted(event_keywords(f"Release {number}", text, kept))),
-                                   lead_length(text), FEATURES_VERSION)]
+        rows["event_features"] = [(json.dumps(sorted(event_keywords(f"Release {number}", text, kept))),
+                                   lead_length(text), FEATURES_VERSION, ident)]
     return rows
 
 
@@ -182,8 +182,9 @@ INSERTS = {
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "event_items": "INSERT INTO event_items (event_id, item_id, role, reason, linked_at) "
                    "VALUES (?, ?, ?, ?, ?)",
-    "event_features": "INSERT INTO event_features (item_id, keywords, lead_chars, version) "
-                      "VALUES (?, ?, ?, ?)",
+    "event_features": "INSERT INTO event_features (item_id, keywords, lead_chars, version, title, "
+                      "content_hash, last_fact) SELECT id, ?, ?, ?, title, content_hash, (SELECT "
+                      "max(id) FROM facts WHERE item_id = items.id) FROM items WHERE id = ?",
 }
 
 

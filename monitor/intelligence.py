@@ -106,6 +106,8 @@ def _candidates(db, versions: dict[str, tuple]) -> dict[str, events.EventCandida
         cache = {}
     found: dict[str, events.EventCandidate] = {}
     missing: list[str] = []
+    kept_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                            "AND name = 'event_features'").fetchone() is not None
     for item_id, version in versions.items():
         cached = cache.get(item_id)
         if cached is not None and cached[0] == version:
@@ -120,17 +122,24 @@ def _candidates(db, versions: dict[str, tuple]) -> dict[str, events.EventCandida
                 f'SELECT item_id, kind, value, code, count, qualifier, start, "end", quote, field '
                 f"FROM facts WHERE item_id IN ({marks}) ORDER BY id", chunk):
             facts[item_id].append(Fact(*row[:8], field=row[8] or "text"))
-        stored = db.execute(
-            f"SELECT items.id, items.signature, event_features.keywords, event_features.lead_chars "
-            f"FROM items LEFT JOIN event_features ON event_features.item_id = items.id "
-            f"AND event_features.version = ? WHERE items.id IN ({marks})",
-            [events.FEATURES_VERSION, *chunk]).fetchall()
-        unread = [item_id for item_id, _, keywords, _ in stored if keywords is None]
+        if kept_table:
+            stored = db.execute(
+                f"SELECT items.id, items.signature, kept.keywords, kept.lead_chars, kept.version, "
+                f"kept.title, kept.content_hash, kept.last_fact FROM items LEFT JOIN event_features "
+                f"AS kept ON kept.item_id = items.id WHERE items.id IN ({marks})", chunk).fetchall()
+        else:  # a database not migrated yet (inspect reads it as it is)
+            stored = db.execute(f"SELECT id, signature, NULL, NULL, NULL, NULL, NULL, NULL FROM items "
+                                f"WHERE id IN ({marks})", chunk).fetchall()
+        # kept features count only if made by this version from the item as it is now
+        kept = {item_id: (keywords, lead_chars) for item_id, _, keywords, lead_chars, *made in stored
+                if keywords is not None and tuple(made) == (events.FEATURES_VERSION, *versions[item_id][2:5])}
+        unread = [row[0] for row in stored if row[0] not in kept]
         texts = dict(db.execute(f"SELECT id, text FROM items WHERE id IN ({','.join('?' * len(unread))})",
                                 unread).fetchall()) if unread else {}
-        for item_id, sig, keywords, lead_chars in stored:
+        for item_id, sig, *_ in stored:
             kind, published, title = versions[item_id][:3]
             sig = json.loads(sig) if sig else []
+            keywords, lead_chars = kept.get(item_id, (None, None))
             if keywords is None:
                 candidate = events.EventCandidate.from_text(item_id, kind or "news", published, title,
                                                             texts[item_id] or "", facts=facts[item_id], sig=sig)
@@ -147,11 +156,13 @@ def _candidates(db, versions: dict[str, tuple]) -> dict[str, events.EventCandida
 
 def _save_features(db, item: events.EventCandidate) -> None:
     """Keep what matching needs from the item's text (its keywords, the length of its lead), so
-    that a later process builds its candidate without reading and scanning the text again.
-    Stale rows cannot be read: an update of the item's text or title deletes its row (store)."""
-    db.execute("INSERT OR REPLACE INTO event_features (item_id, keywords, lead_chars, version) "
-               "VALUES (?, ?, ?, ?)", [item.item_id, json.dumps(sorted(item.keywords)), item.lead_chars,
-                                       events.FEATURES_VERSION])
+    that a later process builds its candidate without reading and scanning the text again. The
+    row names the title, text hash and last fact it was made from: one that no longer fits the
+    item is not read (and an update through the store deletes it)."""
+    db.execute("INSERT OR REPLACE INTO event_features (item_id, keywords, lead_chars, version, title, "
+               "content_hash, last_fact) SELECT id, ?, ?, ?, title, content_hash, (SELECT max(id) FROM "
+               "facts WHERE item_id = items.id) FROM items WHERE id = ?",
+               [json.dumps(sorted(item.keywords)), item.lead_chars, events.FEATURES_VERSION, item.item_id])
 
 
 def summary_of(db, event_id: str) -> events.EventSummary:

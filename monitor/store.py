@@ -208,9 +208,12 @@ def m009_lsh_bands_one_btree(db: sqlite_utils.Database) -> None:
 @migrations()
 def m010_event_features(db: sqlite_utils.Database) -> None:
     """What event matching keeps of a linked item's text (its recurring names, the length of its
-    lead): a new process builds the candidates of an item's window without re-reading every text.
-    Items linked before have none and are read from their text."""
-    db["event_features"].create({"item_id": str, "keywords": str, "lead_chars": int, "version": int},
+    lead), with the title, text hash and last fact it was computed from: a new process builds the
+    candidates of an item's window without re-reading every text. Items linked before, or changed
+    since (by a process of an earlier version, which does not know the table), are read from
+    their text."""
+    db["event_features"].create({"item_id": str, "keywords": str, "lead_chars": int, "version": int,
+                                 "title": str, "content_hash": str, "last_fact": int},
                                 pk="item_id", foreign_keys=[("item_id", "items", "id")])
 
 

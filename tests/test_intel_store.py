@@ -96,6 +96,24 @@ def test_inspect_explains_relevance_facts_and_decisions(tmp_path):
     assert "event: ev-" in result.output and "same state MA" in result.output
 
 
+def test_inspect_reads_a_database_of_an_earlier_version_as_it_is(tmp_path):
+    # inspect opens the database read-only and migrates nothing: without event_features (m010)
+    # its decisions come from the items' texts, as before that table
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        save(store, "https://paper-a.example/lowell", STORY)
+        store.db.execute("DROP TABLE event_features")
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_event_features'")
+        store.conn.commit()
+    story = tmp_path / "copy.html"
+    story.write_text(f"<html><head><title>Copy</title><meta property='article:published_time' "
+                     f"content='2026-11-21T09:00:00-05:00'></head><body><article><h1>Agents arrest 27</h1>"
+                     f"<p>{STORY}</p></article></body></html>")
+    result = CliRunner().invoke(cli, ["inspect", str(story), "--db", str(tmp_path / "m.db"), "--no-text"])
+    assert result.exit_code == 0, result.output
+    assert "near-duplicate: yes" in result.output and "event: ev-" in result.output
+
+
 def test_arrival_order_does_not_split_an_operation(tmp_path):
     """The follow-up (23 arrests, a week later) stored before the story and the release still
     ends in their event: events absorb each other when an item bridges them."""
@@ -163,10 +181,20 @@ def test_a_new_process_builds_an_items_event_candidate_from_what_was_kept_of_its
         store.conn.commit()
     assert from_text.keywords == {"Valdivia"}
     assert built_anew(ident) == from_text
-    with Store(tmp_path / "m.db") as store:  # features of another version are not read
+    with Store(tmp_path / "m.db") as store:  # nor those of another version
         store.db.execute("UPDATE event_features SET version = version + 1")
         store.conn.commit()
     assert built_anew(ident).keywords == frozenset()
+    with Store(tmp_path / "m.db") as store:
+        store.db.execute("UPDATE event_features SET version = version - 1")
+        # a retitle by a process of an earlier version, which knows nothing of event_features
+        store.db.execute("UPDATE items SET title = 'Agents arrest 27' WHERE id = ?", [ident])
+        store.conn.commit()
+    assert built_anew(ident).keywords == frozenset()
+    with Store(tmp_path / "m.db") as store:
+        store.db.execute("UPDATE items SET title = ?, text = ? WHERE id = ?", [from_text.title, NAMED, ident])
+        store.conn.commit()
+    assert built_anew(ident) == from_text
 
     with Store(tmp_path / "m.db") as store:  # a changed text: what was kept of the old one goes
         revised = NAMED.replace("Hector Valdivia", "Ramon Ochoa").replace("Valdivia", "Ochoa")
