@@ -76,6 +76,15 @@ def test_keep_all_source_marks_everything_relevant_but_keeps_the_score(site_serv
     assert hiring["relevant"] == 1 and hiring["relevance"] < 0.5
 
 
+def inspect_copy(tmp_path):
+    """`monitor inspect` of a wire copy of STORY against the database tmp_path/m.db."""
+    story = tmp_path / "copy.html"
+    story.write_text(f"<html><head><title>Copy</title><meta property='article:published_time' "
+                     f"content='2026-11-21T09:00:00-05:00'></head><body><article><h1>Agents arrest 27</h1>"
+                     f"<p>{STORY}</p></article></body></html>")
+    return CliRunner().invoke(cli, ["inspect", str(story), "--db", str(tmp_path / "m.db"), "--no-text"])
+
+
 def test_inspect_explains_relevance_facts_and_decisions(tmp_path):
     page = SITE / "news/2019/11/ice-arrests-19-in-massachusetts.html"
     result = CliRunner().invoke(cli, ["inspect", str(page), "--json", "--db", str(tmp_path / "none.db")])
@@ -86,11 +95,7 @@ def test_inspect_explains_relevance_facts_and_decisions(tmp_path):
     with Store(tmp_path / "m.db") as store:
         store.migrate()
         save(store, "https://paper-a.example/lowell", STORY)
-    story = tmp_path / "copy.html"
-    story.write_text(f"<html><head><title>Copy</title><meta property='article:published_time' "
-                     f"content='2026-11-21T09:00:00-05:00'></head><body><article><h1>Agents arrest 27</h1>"
-                     f"<p>{STORY}</p></article></body></html>")
-    result = CliRunner().invoke(cli, ["inspect", str(story), "--db", str(tmp_path / "m.db"), "--no-text"])
+    result = inspect_copy(tmp_path)
     assert result.exit_code == 0, result.output
     assert "near-duplicate: yes" in result.output and "similarity" in result.output
     assert "event: ev-" in result.output and "same state MA" in result.output
@@ -105,11 +110,7 @@ def test_inspect_reads_a_database_of_an_earlier_version_as_it_is(tmp_path):
         store.db.execute("DROP TABLE event_features")
         store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_event_features'")
         store.conn.commit()
-    story = tmp_path / "copy.html"
-    story.write_text(f"<html><head><title>Copy</title><meta property='article:published_time' "
-                     f"content='2026-11-21T09:00:00-05:00'></head><body><article><h1>Agents arrest 27</h1>"
-                     f"<p>{STORY}</p></article></body></html>")
-    result = CliRunner().invoke(cli, ["inspect", str(story), "--db", str(tmp_path / "m.db"), "--no-text"])
+    result = inspect_copy(tmp_path)
     assert result.exit_code == 0, result.output
     assert "near-duplicate: yes" in result.output and "event: ev-" in result.output
 
