@@ -106,14 +106,15 @@ def _candidates(db, versions: dict[str, tuple]) -> dict[str, events.EventCandida
         cache = {}
     found: dict[str, events.EventCandidate] = {}
     missing: list[str] = []
-    kept_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                            "AND name = 'event_features'").fetchone() is not None
     for item_id, version in versions.items():
         cached = cache.get(item_id)
         if cached is not None and cached[0] == version:
             found[item_id] = cached[1]
         else:
             missing.append(item_id)
+    # asked only when something is to be built: with every candidate cached, nothing is read
+    kept_table = bool(missing) and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                              "AND name = 'event_features'").fetchone() is not None
     for offset in range(0, len(missing), _CHUNK):
         chunk = missing[offset:offset + _CHUNK]
         marks = ",".join("?" * len(chunk))
