@@ -25,7 +25,7 @@ from benchmarks.report import Row
 BENCHMARKS = ("extraction", "crawl", "repoll", "store", "daemon")
 # modules of this package that are not benchmarks of their own
 HELPERS = {"__main__", "report", "local_site", "crawl_speed", "repoll", "store_cost",
-           "daemon_memory", "extraction"}
+           "daemon_memory", "extraction", "bare_crawl"}
 FULL = {"pages": 2000, "sources": [1000, 10_000], "store_sizes": [10_000, 100_000, 1_000_000],
         "samples": 1500, "intel_samples": 12, "runs": 500, "extraction_pages": None, "eval": True}
 QUICK = {"pages": 200, "sources": [100, 1000], "store_sizes": [10_000, 100_000],

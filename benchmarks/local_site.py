@@ -204,11 +204,17 @@ def run_monitor(args: list[str], *, workdir: Path, env: dict | None = None,
                 timeout: float = 3600) -> CommandRun:
     """`python -m monitor ARGS` from the repository root, as a user runs it; its output goes to
     a file in `workdir` (the tail is kept for error messages)."""
-    log = workdir / f"monitor-{int(time.time() * 1000)}.log"
+    return run_module("monitor", args, workdir=workdir, env=env, timeout=timeout)
+
+
+def run_module(module: str, args: list[str], *, workdir: Path, env: dict | None = None,
+               timeout: float = 3600) -> CommandRun:
+    """`python -m MODULE ARGS` from the repository root, measured as `run_monitor` measures."""
+    log = workdir / f"{module.rpartition('.')[2]}-{int(time.time() * 1000)}.log"
     with log.open("wb") as out:
         busy = machine_busy_seconds()
         start = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", "monitor", *args], cwd=REPO_ROOT,
+        process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=REPO_ROOT,
                                    stdout=out, stderr=subprocess.STDOUT, env=monitor_env(env))
         sampler = TreeCpu(process.pid)
         while process.poll() is None:
