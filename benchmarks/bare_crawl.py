@@ -1,4 +1,4 @@
-"""The floor under benchmark a: a Scrapy crawl that does nothing but fetch each article page and
+"""The ceiling over benchmark a: a Scrapy crawl that does nothing but fetch each article page and
 run bare `trafilatura.extract` on it in a pool of one process per core, as monitor's extraction
 pool does, and keeps nothing. No feed, no dedup, no store, no facts.
 
