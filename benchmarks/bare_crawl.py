@@ -23,13 +23,13 @@ from scrapy.crawler import CrawlerProcess
 
 from monitor import settings as monitor_settings
 
-# monitor's own concurrency settings, with the benchmark's politeness off (FAST_ENV)
+# monitor's own concurrency and politeness settings, as the environment sets them (the
+# benchmark runs this with FAST_ENV: no AutoThrottle, no delay, 16 requests per host)
 SETTINGS = {
-    "CONCURRENT_REQUESTS": monitor_settings.CONCURRENT_REQUESTS,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "CONCURRENT_ITEMS": monitor_settings.CONCURRENT_ITEMS,
-    "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_ENABLED": False,
+    name: getattr(monitor_settings, name)
+    for name in ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_ITEMS",
+                 "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED")
+} | {
     "ROBOTSTXT_OBEY": False,
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
