@@ -48,7 +48,7 @@ def extract_length(body: bytes) -> int:
 
 def bare_pool(workers: int) -> ProcessPoolExecutor:
     """A pool like monitor's extraction pool: forkserver workers that preloaded the extractor
-    (this process itself never imports it)."""
+    (the process that starts them need not import it)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["trafilatura"])
     return ProcessPoolExecutor(workers, mp_context=context)
