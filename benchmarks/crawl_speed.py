@@ -91,8 +91,9 @@ class CrawlSpeed:
     cpu_machine: float         # every process on the machine during the crawl
     returncode: int
     bare_pool_per_page: float  # bare trafilatura in a pool of one process per core, no crawl
-    bare_crawl_wall: float     # benchmarks.bare_crawl of the same article pages: Scrapy fetch
-    bare_crawl_startup: float  # + bare trafilatura in a pool, nothing else
+    # benchmarks.bare_crawl of the same article pages: Scrapy fetch + bare trafilatura in a pool
+    bare_crawl_wall: float
+    bare_crawl_startup: float  # command start -> first request at the server
     bare_crawl_fetched: int
     bare_crawl_cpu: float      # its crawl process
     bare_crawl_pool_cpu: float # its pool (and forkserver)
