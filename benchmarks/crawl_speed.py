@@ -253,9 +253,8 @@ def build_site(site: LocalSite, bases: list[BaseDocument], pages: int) -> list[d
     return sources
 
 
-def time_bare_extraction(site: LocalSite) -> float:
-    """Seconds per page of bare trafilatura.extract over every served article, one process."""
-    bodies = [d.body for d in site.documents.values() if d.kind == "article"]
+def time_bare_extraction(bodies: list[bytes]) -> float:
+    """Seconds per page of bare trafilatura.extract over these pages, one process."""
     start = time.perf_counter()
     for body in bodies:
         trafilatura.extract(body)
@@ -273,10 +272,11 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
         with LocalSite() as site:
             sources = build_site(site, bases, pages)
             report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages")
-            bare = time_bare_extraction(site)
+            bodies = [d.body for d in site.documents.values() if d.kind == "article"]
+            bare = time_bare_extraction(bodies)
             report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages in a "
                             "pool")
-            pooled = time_bare_pool(site, os.cpu_count() or 1)
+            pooled = time_bare_pool(bodies, os.cpu_count() or 1)
             write_schedule(work / "schedules", "bench", sources)
             db = work / "crawl.db"
             report.progress(f"a. fresh crawl: monitor crawl of {pages:,} pages, "
@@ -309,10 +309,9 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
         bare_crawl_cpu=bare_run.cpu_main, bare_crawl_pool_cpu=bare_run.cpu_children)
 
 
-def time_bare_pool(site: LocalSite, workers: int) -> float:
-    """Wall seconds per page of bare trafilatura.extract over every served article in a pool of
-    `workers` processes, fed as fast as it takes pages (its start-up untimed)."""
-    bodies = [d.body for d in site.documents.values() if d.kind == "article"]
+def time_bare_pool(bodies: list[bytes], workers: int) -> float:
+    """Wall seconds per page of bare trafilatura.extract over these pages in a pool of `workers`
+    processes, fed as fast as it takes pages (its start-up untimed)."""
     with bare_pool(workers) as pool:
         list(pool.map(extract_length, bodies[:2 * workers]))   # every worker started, untimed
         start = time.perf_counter()

@@ -32,6 +32,7 @@ from benchmarks.report import Row
 from monitor.dedupe import content_hash, item_id
 from monitor.events import FEATURES_VERSION, event_keywords, lead_length
 from monitor.facts import Fact
+from monitor.intelligence import SAVE_FEATURES_SQL
 from monitor.store import Store
 
 GOAL_RATIO = 2.0            # at 1M, at most this many times the cost at 10k
@@ -182,9 +183,7 @@ INSERTS = {
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "event_items": "INSERT INTO event_items (event_id, item_id, role, reason, linked_at) "
                    "VALUES (?, ?, ?, ?, ?)",
-    "event_features": "INSERT INTO event_features (item_id, keywords, lead_chars, version, title, "
-                      "content_hash, last_fact) SELECT id, ?, ?, ?, title, content_hash, (SELECT "
-                      "max(id) FROM facts WHERE item_id = items.id) FROM items WHERE id = ?",
+    "event_features": SAVE_FEATURES_SQL,   # as the store writes them
 }
 
 
@@ -377,8 +376,8 @@ NOTES = [
     f"over a {VOCABULARY:,}-word Zipf vocabulary, published {ITEMS_PER_DAY} a day back from "
     f"today, a sighting and {BANDS} near-duplicate bands each; every other item relevant, with "
     "two facts, an event of its own and what event matching keeps of its text (the full-text "
-    "index is filled by the schema's triggers); each copy is flushed to disk before timing, so that no timed write pays for "
-    "the bulk build's unwritten pages. Then, on every copy in turn (three rounds, so that a "
+    "index is filled by the schema's triggers); each copy is flushed to disk before timing, so "
+    "that no timed write pays for the bulk build's unwritten pages. Then, on every copy in turn (three rounds, so that a "
     "change in the machine's load falls on all sizes alike), a fresh `Store` saves new "
     f"{SAVED_WORDS}-word items and duplicates (the text of a random stored item at a new URL), "
     "one transaction each as in a crawl, and new relevant releases of today with the "

@@ -86,8 +86,13 @@ _CANDIDATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 MAX_CACHED_CANDIDATES = 20_000
 
 
-_VERSION_COLUMNS = ("kind, coalesce(published, substr(first_seen, 1, 10)), title, content_hash, "
-                    "(SELECT max(id) FROM facts WHERE item_id = items.id)")
+# What an item's kept event features were made from; a row that no longer fits is not read.
+_MADE_FROM = "title, content_hash, (SELECT max(id) FROM facts WHERE item_id = items.id)"
+_VERSION_COLUMNS = f"kind, coalesce(published, substr(first_seen, 1, 10)), {_MADE_FROM}"
+# parameters: keywords (JSON list), lead_chars, version, item id
+SAVE_FEATURES_SQL = ("INSERT OR REPLACE INTO event_features (item_id, keywords, lead_chars, version, "
+                     f"title, content_hash, last_fact) SELECT id, ?, ?, ?, {_MADE_FROM} FROM items "
+                     "WHERE id = ?")
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's limit of bound parameters
 
 
@@ -160,10 +165,8 @@ def _save_features(db, item: events.EventCandidate) -> None:
     that a later process builds its candidate without reading and scanning the text again. The
     row names the title, text hash and last fact it was made from: one that no longer fits the
     item is not read (and an update through the store deletes it)."""
-    db.execute("INSERT OR REPLACE INTO event_features (item_id, keywords, lead_chars, version, title, "
-               "content_hash, last_fact) SELECT id, ?, ?, ?, title, content_hash, (SELECT max(id) FROM "
-               "facts WHERE item_id = items.id) FROM items WHERE id = ?",
-               [json.dumps(sorted(item.keywords)), item.lead_chars, events.FEATURES_VERSION, item.item_id])
+    db.execute(SAVE_FEATURES_SQL, [json.dumps(sorted(item.keywords)), item.lead_chars,
+                                   events.FEATURES_VERSION, item.item_id])
 
 
 def summary_of(db, event_id: str) -> events.EventSummary:
