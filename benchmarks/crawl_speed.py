@@ -81,7 +81,8 @@ class CrawlSpeed:
     wall: float                # the `monitor crawl` command, start to exit
     startup: float             # command start -> first request at the server
     cores: int
-    bare_per_page: float       # bare trafilatura.extract, single process, on the served pages
+    bare_before: float         # bare trafilatura.extract per page, one process, on the served
+    bare_after: float          # pages: just before monitor's crawl and just after the bare crawl
     ours_per_page: float       # the extraction worker's job (monitor.pipelines.extract_page:
                                # extraction, relevance, facts, MinHash), on the distinct pages
     bare_per_base: float       # bare trafilatura on the distinct pages (same sample as ours)
@@ -101,6 +102,12 @@ class CrawlSpeed:
     @property
     def rate(self) -> float:
         return self.fetched / self.wall if self.wall else 0.0
+
+    @property
+    def bare_per_page(self) -> float:
+        """Bare trafilatura's time per page while the crawls ran: the mean of the timings that
+        bracket them (this VM's speed drifts by a fifth within minutes)."""
+        return (self.bare_before + self.bare_after) / 2
 
     @property
     def limit(self) -> float:
@@ -135,6 +142,10 @@ class CrawlSpeed:
             Row(name, f"same, without the {report.seconds(self.startup)} of start-up "
                 "(first request to exit)", f"{steady:.1f}/s", "extraction-bound limit", "",
                 report.percent(steady / self.limit if self.limit else 0)),
+            Row(name, "bare trafilatura.extract per page, one process, just after the crawls "
+                "(the limit uses the mean of both timings)", report.millis(self.bare_after),
+                "the same, just before them", report.millis(self.bare_before),
+                report.times(self.bare_after / self.bare_before if self.bare_before else 0)),
             Row(name, "worker time per page: monitor.pipelines.extract_page (extraction, "
                 f"relevance, facts, MinHash; {self.bases} distinct pages, one process)",
                 report.millis(self.ours_per_page),
@@ -271,12 +282,12 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
         bases = base_documents(bases_limit, data_dir)
         with LocalSite() as site:
             sources = build_site(site, bases, pages)
-            report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages")
             bodies = [d.body for d in site.documents.values() if d.kind == "article"]
-            bare = time_bare_extraction(bodies)
             report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages in a "
                             "pool")
             pooled = time_bare_pool(bodies, os.cpu_count() or 1)
+            report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages")
+            bare_before = time_bare_extraction(bodies)
             write_schedule(work / "schedules", "bench", sources)
             db = work / "crawl.db"
             report.progress(f"a. fresh crawl: monitor crawl of {pages:,} pages, "
@@ -294,13 +305,15 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
                                    f"{command.output}")
             report.progress(f"a. fresh crawl: a bare Scrapy crawl of the same {pages:,} pages")
             bare_run, bare_crawl_startup, bare_crawl_fetched = _bare_crawl(site, work)
+            report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages again")
+            bare_after = time_bare_extraction(bodies)
         counts = _run_counts(db)
     return CrawlSpeed(
         pages=pages, bases=len(bases), sources=len(sources), fetched=fetched,
         new=counts["new"], duplicate=counts["duplicate"], skipped=counts["skipped"],
         errors=counts["errors"], near_duplicates=counts["near_duplicates"],
         relevant=counts["relevant"], wall=command.wall, startup=startup, cores=os.cpu_count() or 1,
-        bare_per_page=bare, ours_per_page=sum(b.seconds_ours for b in bases) / len(bases),
+        bare_before=bare_before, bare_after=bare_after, ours_per_page=sum(b.seconds_ours for b in bases) / len(bases),
         bare_per_base=sum(b.seconds_bare for b in bases) / len(bases),
         cpu_crawl=command.cpu_main, cpu_workers=command.cpu_children, cpu_server=server_cpu,
         cpu_machine=command.cpu_machine, returncode=command.returncode,
@@ -358,7 +371,9 @@ NOTES = [
     "`MONITOR_CONCURRENCY_PER_DOMAIN=16`) and the default extraction pool (one process per "
     "core). Pages per second = article pages answered by the server / wall time of the "
     "command. The limit is cores / the mean time of bare `trafilatura.extract(html)` on every "
-    "served page, in one process, measured just before the crawl. CPU seconds are sampled "
+    "served page, in one process, timed just before monitor's crawl and again just after the "
+    "bare crawl: the two crawls fall between the timings, and the limit uses their mean (this "
+    "machine's speed drifts within minutes; their ratio shows by how much in this run). CPU seconds are sampled "
     "from /proc for the crawl process and its descendants; the server's is this process's. "
     "The pool figure runs bare `trafilatura.extract` over the same pages in a pool of one "
     "process per core fed by this process, without a crawl (pool start-up untimed): the limit "
