@@ -86,18 +86,19 @@ def _opening_positions(text: str) -> tuple[int, ...]:
 
 
 # The only characters re.IGNORECASE equates with an ASCII letter ("ſ" with "s"): in a text with
-# one of them, lower-casing does not show every word a pattern matches.
+# one of them, lower-casing does not show every word a pattern matches. The first ("İ") is also the
+# only character whose lower case is longer than itself.
 _ODD_FOLDS = "\u0130\u0131\u017f\u212a"
 
 
-def _lowered(text: str) -> str | None:
-    """`text` in lower case, to look for the words a pattern's every match contains (a pattern
-    need not be tried where they are missing); None when that test would not be exact."""
+def lowered_exactly(text: str) -> str | None:
+    """`text` in lower case, where a pattern of lower-case words matches exactly where it matches
+    `text` ignoring case, at the same offsets; None when that would not hold (see `_ODD_FOLDS`)."""
     return None if any(c in text for c in _ODD_FOLDS) else text.lower()
 
 
 def _cannot_match(words: tuple[str, ...], lowered: str | None) -> bool:
-    """True when `lowered` (from `_lowered`) holds none of `words` (lower case), which every
+    """True when `lowered` (from `lowered_exactly`) holds none of `words` (lower case), which every
     match of a pattern contains: the pattern need not be tried."""
     return lowered is not None and not any(word in lowered for word in words)
 
@@ -863,7 +864,7 @@ _NAT_WORDS = {"citizens_of": ("citizens", "nationals", "natives"), "largest": ("
 
 def _nationality_facts(text: str, field: str) -> list[Fact]:
     best: dict[str, Fact] = {}
-    lowered = _lowered(text)
+    lowered = lowered_exactly(text)
 
     def add(code: str | None, count: int | None, qualifier: str | None, start: int, end: int) -> None:
         if not code:
@@ -1052,7 +1053,7 @@ def _seizure_facts(text: str, field: str) -> list[Fact]:
 
 def _charge_type_facts(text: str, field: str) -> list[Fact]:
     facts = []
-    lowered = _lowered(text)
+    lowered = lowered_exactly(text)
     for name, rx in _CHARGE_RES:
         if _cannot_match(_CHARGE_WORDS[name], lowered):
             continue

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from monitor.facts import Fact, extract_facts
+from monitor.facts import Fact, lowered_exactly, extract_facts
 
 RELEVANCE_MODES = ("keep_all", "relevant_only", "mark")
 DECISIONS = ("store", "store_marked", "drop")
@@ -60,8 +60,28 @@ _NEGATIVE = [
     ("other topic", 2.0, r"\b(?:backlog|budget|snowfall|inches of snow|championship|playoffs?|"
                          r"school committee|city council|detention population|statistics)\b"),
 ]
-_POSITIVE_RES = [(label, weight, re.compile(rx, re.I)) for label, weight, rx in _POSITIVE]
-_NEGATIVE_RES = [(label, weight, re.compile(rx, re.I)) for label, weight, rx in _NEGATIVE]
+
+
+@dataclass(frozen=True)
+class _Cue:
+    """A cue's pattern, compiled twice: case-insensitive for any text, and case-sensitive for
+    the text in lower case (its words are lower case), which Python's re searches in half the
+    time. `lowered_exactly` says when the second is exact; lower-casing keeps every offset then."""
+
+    label: str
+    weight: float
+    anycase: re.Pattern
+    lowercase: re.Pattern
+
+    def first_hit(self, text: str, lowered: str | None) -> str | None:
+        """The first match in `text` (`lowered` is `lowered_exactly(text)`), as written there."""
+        if lowered is None:
+            return m[0] if (m := self.anycase.search(text)) else None
+        return text[m.start():m.end()] if (m := self.lowercase.search(lowered)) else None
+
+
+_POSITIVE_RES = [_Cue(label, weight, re.compile(rx, re.I), re.compile(rx)) for label, weight, rx in _POSITIVE]
+_NEGATIVE_RES = [_Cue(label, weight, re.compile(rx, re.I), re.compile(rx)) for label, weight, rx in _NEGATIVE]
 
 _FACT_WEIGHTS = {"arrests": (3.0, "arrest count"), "charges": (2.5, "charge count"), "seizure": (2.5, "seizure"),
                  "operation": (1.0, "operation name"), "charge": (0.5, "charge type"),
@@ -86,27 +106,29 @@ def score_relevance(title: str | None, text: str, *, item_kind: str | None = Non
             seen_fact_kinds.add(fact.kind)
             points += weight
             reasons.append(f"{label}: '{fact.quote}'")
-    for label, weight, rx in _POSITIVE_RES:
-        hit = _first_hit(rx, title, text)
+    texts = [(title, lowered_exactly(title), True)] if title else []
+    texts.append((text, lowered_exactly(text), False))
+    for cue in _POSITIVE_RES:
+        hit = _first_hit(cue, texts)
         if hit:
             quote, in_title = hit
-            points += weight * (TITLE_WEIGHT if in_title else 1)
-            reasons.append(f"{label}: '{quote}'" + (" (title)" if in_title else ""))
-    for label, weight, rx in _NEGATIVE_RES:
-        hit = _first_hit(rx, title, text)
+            points += cue.weight * (TITLE_WEIGHT if in_title else 1)
+            reasons.append(f"{cue.label}: '{quote}'" + (" (title)" if in_title else ""))
+    for cue in _NEGATIVE_RES:
+        hit = _first_hit(cue, texts)
         if hit:
             quote, in_title = hit
-            points -= weight * (TITLE_WEIGHT if in_title else BODY_NEGATIVE_WEIGHT)
-            reasons.append(f"negative: {label} '{quote}'" + (" (title)" if in_title else ""))
+            points -= cue.weight * (TITLE_WEIGHT if in_title else BODY_NEGATIVE_WEIGHT)
+            reasons.append(f"negative: {cue.label} '{quote}'" + (" (title)" if in_title else ""))
     score = 1 / (1 + math.exp(-(points - RELEVANCE_THRESHOLD)))
     return Relevance(round(score, 4), points >= RELEVANCE_THRESHOLD, reasons)
 
 
-def _first_hit(rx: re.Pattern, title: str | None, text: str) -> tuple[str, bool] | None:
-    if title and (m := rx.search(title)):
-        return m.group(0), True
-    if m := rx.search(text):
-        return m.group(0), False
+def _first_hit(cue: _Cue, texts: list[tuple[str, str | None, bool]]) -> tuple[str, bool] | None:
+    """(quote, in title) of the cue's first match: in the title, else in the text."""
+    for text, lowered, is_title in texts:
+        if quote := cue.first_hit(text, lowered):
+            return quote, is_title
     return None
 
 

@@ -54,6 +54,18 @@ def test_removal_of_a_national_is_relevant():
     assert rel.relevant
 
 
+def test_cues_are_quoted_as_written_whatever_the_case_and_the_text_around_them():
+    rel = score_relevance("AGENTS ARRESTED 19 IN STING", "No further details.")
+    assert "arrest: 'ARRESTED' (title)" in rel.reasons
+    assert "operation word: 'STING' (title)" in rel.reasons
+    # "İ" lower-cases to two characters, "ſ" folds to "s" only when case is ignored: the cue is
+    # still found, and quoted from the text as it stands
+    for odd, quote in [("İstanbul police said the suspects were Arrested at dawn.", "Arrested"),
+                       ("Officers ſeized 40 kilograms of cocaine.", "ſeized")]:
+        rel = score_relevance(None, odd)
+        assert any(reason.endswith(f"'{quote}'") for reason in rel.reasons), rel.reasons
+
+
 FIXTURE_PAGES = {
     "gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html": True,
     "gov/news/releases/ice-arrests-41-connecticut-5-day-operation.html": True,
