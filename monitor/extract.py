@@ -22,10 +22,11 @@ from lxml.html import HtmlElement
 from pypdf import PdfReader
 from htmldate import find_date
 from trafilatura import bare_extraction, load_html
-from trafilatura.deduplication import content_fingerprint
 from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_meta_json,
                                   extract_sitename, extract_title, extract_url, set_date_params)
 from trafilatura.settings import Document
+
+from monitor.neardup import simhash
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
         language=meta.language(),
         canonical_url=meta.canonical_url,
         description=_clean(found.description) or meta.description(),
-        fingerprint=content_fingerprint(f"{title} {main_text}"),
+        fingerprint=simhash(f"{title} {main_text}"),
     )
     return article, ""
 
@@ -186,7 +187,7 @@ def extract_pdf(data: bytes, url: str | None = None) -> Article | None:
         language=_language_code(str(language)) if language else None,
         canonical_url=None,
         description=None,
-        fingerprint=content_fingerprint(f"{title} {text}"),
+        fingerprint=simhash(f"{title} {text}"),
     )
 
 

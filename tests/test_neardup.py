@@ -7,7 +7,8 @@ import pytest
 
 from monitor.extract import extract_article
 from monitor.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands,
-                             reference_signature, shingles, signature, similarity)
+                             reference_signature, shingles, signature, similarity, simhash)
+from trafilatura.deduplication import content_fingerprint
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 
@@ -109,6 +110,16 @@ def test_find_can_exclude_the_item_itself():
     index = NearDuplicateIndex()
     index.add("story", STORY)
     assert index.find(STORY, exclude=["story"]) is None
+
+
+@pytest.mark.parametrize("text", [
+    STORY, STORY * 40, "", "  ...  ", "ICE arrests 19", "Überprüfung der Festnahmen in München",
+    "移民局周三表示，逮捕了十九人。", "a b c d e f g " * 50,
+    *(page_text(path) for path in ("gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html",
+                                   "news/2019/11/ice-arrests-19-in-massachusetts.html"))])
+def test_simhash_is_trafilaturas_content_fingerprint(text):
+    # the fingerprint column has always held trafilatura's value: the numpy count must not change it
+    assert simhash(text) == content_fingerprint(text)
 
 
 def test_text_without_words_has_no_fingerprint():
