@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from trafilatura.deduplication import sample_tokens
 
+from monitor.dedupe import plain_punctuation
+
 SHINGLE_WORDS = 3
 NUM_PERM = 120
 BANDS = 40
@@ -43,7 +45,6 @@ def _constant(name: str) -> int:
 # Hash functions h(x) = (a*x + b) mod 2**61-1, derived from fixed names: stored signatures stay
 # comparable across processes, runs and Python versions.
 _PERMUTATIONS = [(_constant(f"minhash-a-{i}") or 1, _constant(f"minhash-b-{i}")) for i in range(NUM_PERM)]
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*")
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -52,7 +53,7 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     """Word n-grams of the text, case-folded, with number words up to twenty as digits."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    text = plain_punctuation(unicodedata.normalize("NFKC", text)).casefold()
     words = [_NUMBER_WORDS.get(w, w) for w in _WORD.findall(text)]
     if len(words) < size:
         return {" ".join(words)} if words else set()
