@@ -33,8 +33,8 @@ def test_declared_canonical_on_another_host_or_front_page_is_ignored():
 
 
 def test_content_hash_ignores_layout_and_typography():
-    a = "ICE said \u201cthe operation\u201d ended.\n\n  Nineteen   were arrested."
-    b = "ice said \"the operation\" ended. nineteen were arrested."
+    a = "ICE said \u201cthe operation\u201d ended \u2014 it\u2019s over.\n\n  Nineteen\u00a0  were arrested."
+    b = "ice said \"the operation\" ended - it's over. nineteen were arrested."
     assert content_hash(a) == content_hash(b)
     assert content_hash(a) != content_hash(a + " Twenty.")
 
