@@ -8,6 +8,7 @@ import pytest
 from benchmarks import crawl_speed, daemon_memory, repoll, report, store_cost
 from benchmarks.__main__ import extraction_rows, main, parse_args
 from benchmarks.extraction import BENCHMARK, shared_data_dir
+from benchmarks.local_site import LocalSite, run_module
 
 
 def test_fresh_crawl_fetches_every_listed_copy_and_stores_each_as_new(tmp_path):
@@ -19,6 +20,18 @@ def test_fresh_crawl_fetches_every_listed_copy_and_stores_each_as_new(tmp_path):
     rows = result.rows()
     assert len(rows) == 11 and all(row.value for row in rows)
     assert rows[0].verdict in (report.MET, report.MISSED)
+
+
+def test_bare_crawl_fails_when_a_page_is_lost(tmp_path):
+    # the ceiling is only a ceiling if it extracted every page: a lost one must fail the benchmark
+    with LocalSite() as site:
+        page = site.add("/story.html", b"<html><body><article><p>" + b"Nineteen were arrested. " * 40
+                        + b"</p></article></body></html>", "text/html", kind="article")
+        urls = tmp_path / "urls.txt"
+        urls.write_text(f"{page}\n{site.base_url}/missing.html\n", encoding="utf-8")
+        run = run_module("benchmarks.bare_crawl", [str(urls)], workdir=tmp_path)
+    assert run.returncode == 1
+    assert "extracted 1 of 2 pages" in run.output
 
 
 def test_repoll_of_unchanged_feeds_sends_one_request_per_source_and_fetches_no_article(tmp_path):
