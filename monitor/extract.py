@@ -398,6 +398,7 @@ def _bounded_title(title: str | None) -> str | None:
 
 # ---------------------------------------------------------------- not-an-article rules
 
+_LINK_BLOCK_MAX_CHARS = 600  # longer blocks are containers, never one line of main text
 _LINK_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "a", "span", "div")
 _DATE_LINE = re.compile(
     r"^(?:\w+,? )?(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (?:\d{1,2},? )?\d{4}$"
@@ -465,9 +466,21 @@ def _link_shares(tree: HtmlElement, lines: set[str]) -> dict[str, float]:
     unlinked (the heading a table of contents points to) keeps its lowest share."""
     shares: dict[str, float] = {}
     body = tree.find("body")
-    for element in (body if body is not None else tree).iter(*_LINK_BLOCKS):
+    root = body if body is not None else tree
+    # Inner blocks first: a block's normalised text is never shorter than any of its blocks', so
+    # once one is too long its ancestors are too, and their (longer) texts are never collected.
+    too_long: set[HtmlElement] = set()
+    for element in reversed(list(root.iter(*_LINK_BLOCKS))):
+        if element in too_long:
+            continue
         text = _norm(element.text_content())
-        if not text or len(text) > 600 or text not in lines:
+        if len(text) > _LINK_BLOCK_MAX_CHARS:
+            for ancestor in element.iterancestors():
+                if ancestor in too_long:
+                    break
+                too_long.add(ancestor)
+            continue
+        if not text or text not in lines:
             continue
         anchors = [element] if element.tag == "a" else element.iter("a")
         linked = sum(len(_norm(a.text_content())) for a in anchors if not (a.get("href") or "#").startswith("#"))
