@@ -82,7 +82,7 @@ class CrawlSpeed:
     startup: float             # command start -> first request at the server
     cores: int
     bare_before: float         # bare trafilatura.extract per page, one process, on the served
-    bare_after: float          # pages: just before monitor's crawl and just after the bare crawl
+    bare_after: float          # pages: before monitor's crawl, and after the bare crawl and pool
     ours_per_page: float       # the extraction worker's job (monitor.pipelines.extract_page:
                                # extraction, relevance, facts, MinHash), on the distinct pages
     bare_per_base: float       # bare trafilatura on the distinct pages (same sample as ours)
@@ -142,8 +142,8 @@ class CrawlSpeed:
             Row(name, f"same, without the {report.seconds(self.startup)} of start-up "
                 "(first request to exit)", f"{steady:.1f}/s", "extraction-bound limit", "",
                 report.percent(steady / self.limit if self.limit else 0)),
-            Row(name, "bare trafilatura.extract per page, one process, just after the crawls "
-                "(the limit uses the mean of both timings)", report.millis(self.bare_after),
+            Row(name, "bare trafilatura.extract per page, one process, after the crawls and the "
+                "pool (the limit uses the mean of both timings)", report.millis(self.bare_after),
                 "the same, just before them", report.millis(self.bare_before),
                 report.times(self.bare_after / self.bare_before if self.bare_before else 0)),
             Row(name, "worker time per page: monitor.pipelines.extract_page (extraction, "
@@ -165,7 +165,8 @@ class CrawlSpeed:
                 "", report.percent(bare_crawl_steady / self.limit if self.limit else 0)),
             Row(name, "the bare crawl's CPU per page: crawl process + pool",
                 f"{report.millis(crawl_cpu)} + {report.millis(pool_cpu)}",
-                "bare trafilatura.extract per page, one process", report.millis(self.bare_per_page),
+                "bare trafilatura.extract per page, one process (mean of both timings)",
+                report.millis(self.bare_per_page),
                 report.times((crawl_cpu + pool_cpu) / self.bare_per_page
                              if self.bare_per_page else 0)),
             Row(name, "end-to-end pages/s beside the bound of monitor's own worker",
@@ -283,9 +284,6 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
         with LocalSite() as site:
             sources = build_site(site, bases, pages)
             bodies = [d.body for d in site.documents.values() if d.kind == "article"]
-            report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages in a "
-                            "pool")
-            pooled = time_bare_pool(bodies, os.cpu_count() or 1)
             report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages")
             bare_before = time_bare_extraction(bodies)
             write_schedule(work / "schedules", "bench", sources)
@@ -305,6 +303,9 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
                                    f"{command.output}")
             report.progress(f"a. fresh crawl: a bare Scrapy crawl of the same {pages:,} pages")
             bare_run, bare_crawl_startup, bare_crawl_fetched = _bare_crawl(site, work)
+            report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages in a "
+                            "pool")
+            pooled = time_bare_pool(bodies, os.cpu_count() or 1)
             report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages again")
             bare_after = time_bare_extraction(bodies)
         counts = _run_counts(db)
@@ -371,9 +372,10 @@ NOTES = [
     "`MONITOR_CONCURRENCY_PER_DOMAIN=16`) and the default extraction pool (one process per "
     "core). Pages per second = article pages answered by the server / wall time of the "
     "command. The limit is cores / the mean time of bare `trafilatura.extract(html)` on every "
-    "served page, in one process, timed just before monitor's crawl and again just after the "
-    "bare crawl: the two crawls fall between the timings, and the limit uses their mean (this "
-    "machine's speed drifts within minutes; their ratio shows by how much in this run). CPU seconds are sampled "
+    "served page, in one process, timed just before monitor's crawl and again after the bare "
+    "crawl and the pool figure: everything compared with the limit falls between the two "
+    "timings, and the limit uses their mean (this machine's speed drifts within minutes; their "
+    "ratio shows by how much in this run). CPU seconds are sampled "
     "from /proc for the crawl process and its descendants; the server's is this process's. "
     "The pool figure runs bare `trafilatura.extract` over the same pages in a pool of one "
     "process per core fed by this process, without a crawl (pool start-up untimed): the limit "

@@ -60,6 +60,10 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
+_SIMHASH_BITS = 64
+_SIMHASH_SHIFTS = np.arange(_SIMHASH_BITS - 1, -1, -1, dtype=np.uint64)  # most significant first
+
+
 def simhash(text: str) -> str:
     """The item's `fingerprint` column: trafilatura's `content_fingerprint(text)` (a 64-bit
     Charikar simhash of the words its `sample_tokens` keeps, in hex), the same value, with the
@@ -72,10 +76,6 @@ def simhash(text: str) -> str:
     bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(-1, _SIMHASH_BITS)
     keep = 2 * bits.sum(axis=0, dtype=np.int64) >= len(tokens)
     return f"{int((keep.astype(np.uint64) << _SIMHASH_SHIFTS).sum()):x}"
-
-
-_SIMHASH_BITS = 64
-_SIMHASH_SHIFTS = np.arange(_SIMHASH_BITS - 1, -1, -1, dtype=np.uint64)
 
 
 def _hash64(shingle: str) -> int:

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from monitor.facts import Fact, lowered_exactly, extract_facts
+from monitor.facts import Fact, extract_facts, lowered_exactly
 
 RELEVANCE_MODES = ("keep_all", "relevant_only", "mark")
 DECISIONS = ("store", "store_marked", "drop")
@@ -127,7 +127,7 @@ def score_relevance(title: str | None, text: str, *, item_kind: str | None = Non
 def _first_hit(cue: _Cue, texts: list[tuple[str, str | None, bool]]) -> tuple[str, bool] | None:
     """(quote, in title) of the cue's first match: in the title, else in the text."""
     for text, lowered, is_title in texts:
-        if quote := cue.first_hit(text, lowered):
+        if (quote := cue.first_hit(text, lowered)) is not None:
             return quote, is_title
     return None
 

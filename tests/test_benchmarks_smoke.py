@@ -17,6 +17,7 @@ def test_fresh_crawl_fetches_every_listed_copy_and_stores_each_as_new(tmp_path):
     assert (result.pages, result.fetched) == (12, 12)
     assert (result.new, result.duplicate, result.errors) == (12, 0, 0)
     assert result.bare_crawl_fetched == 12   # the bare crawl fetched and extracted every page again
+    assert result.bare_before > 0 and result.bare_after > 0   # the limit's two timings
     rows = result.rows()
     assert len(rows) == 11 and all(row.value for row in rows)
     assert rows[0].verdict in (report.MET, report.MISSED)

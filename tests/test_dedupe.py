@@ -2,7 +2,8 @@
 
 import pytest
 
-from monitor.dedupe import canonical_url, choose_canonical, content_hash, item_id
+from monitor.dedupe import (PLAIN_PUNCTUATION, canonical_url, choose_canonical, content_hash, item_id,
+                            plain_punctuation)
 
 
 @pytest.mark.parametrize("url,expected", [
@@ -33,10 +34,16 @@ def test_declared_canonical_on_another_host_or_front_page_is_ignored():
 
 
 def test_content_hash_ignores_layout_and_typography():
-    a = "ICE said \u201cthe operation\u201d ended \u2014 it\u2019s over.\n\n  Nineteen\u00a0  were arrested."
+    a = "ICE said \u201cthe operation\u201d ended \u2014 it\u2019s over.\n\n  Nineteen   were arrested."
     b = "ice said \"the operation\" ended - it's over. nineteen were arrested."
     assert content_hash(a) == content_hash(b)
     assert content_hash(a) != content_hash(a + " Twenty.")
+
+
+def test_plain_punctuation_replaces_each_typographic_character():
+    text = "\u2018a\u2019 \u201cb\u201d c\u2013d\u2014e " * 3 + "and \u00e9t\u00e9 stays"
+    assert plain_punctuation(text) == text.translate(str.maketrans(PLAIN_PUNCTUATION))
+    assert plain_punctuation(text) == "'a' \"b\" c-d-e " * 3 + "and \u00e9t\u00e9 stays"
 
 
 def test_item_id_is_stable():

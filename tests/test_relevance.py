@@ -1,12 +1,14 @@
 """Relevance: enforcement operations are kept, agency news about awards, hiring, grants and events is not;
 every decision carries readable reasons."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from monitor.extract import extract_article
-from monitor.relevance import RELEVANCE_MODES, Relevance, decide, score_relevance
+from monitor.relevance import (_NEGATIVE_RES, _POSITIVE_RES, RELEVANCE_MODES, Relevance, decide,
+                               score_relevance)
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 
@@ -58,12 +60,21 @@ def test_cues_are_quoted_as_written_whatever_the_case_and_the_text_around_them()
     rel = score_relevance("AGENTS ARRESTED 19 IN STING", "No further details.")
     assert "arrest: 'ARRESTED' (title)" in rel.reasons
     assert "operation word: 'STING' (title)" in rel.reasons
-    # "İ" lower-cases to two characters, "ſ" folds to "s" only when case is ignored: the cue is
-    # still found, and quoted from the text as it stands
+    # "İ" lower-cases to two characters; "ſ", "ı" and the Kelvin sign match "s", "i" and "k" only
+    # when case is ignored: the cue is still found, and quoted from the text as it stands
     for odd, quote in [("İstanbul police said the suspects were Arrested at dawn.", "Arrested"),
-                       ("Officers ſeized 40 kilograms of cocaine.", "ſeized")]:
+                       ("Officers ſeized 40 kilograms of cocaine.", "ſeized"),
+                       ("Two men were detaıned at the port.", "detaıned"),
+                       ("A joint taskforce led the ta\u212aedown.", "ta\u212aedown")]:
         rel = score_relevance(None, odd)
         assert any(reason.endswith(f"'{quote}'") for reason in rel.reasons), rel.reasons
+
+
+def test_cue_patterns_hold_no_upper_case_letter():
+    # cues are also searched, case-sensitively, in lower-cased text: an upper-case letter there
+    # would never match
+    for cue in [*_POSITIVE_RES, *_NEGATIVE_RES]:
+        assert not re.search(r"(?<!\\)[A-Z]", cue.lowercase.pattern), cue.label
 
 
 FIXTURE_PAGES = {
