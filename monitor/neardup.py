@@ -10,7 +10,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from trafilatura.deduplication import sample_tokens
 
 from monitor.dedupe import plain_punctuation
 
@@ -70,6 +69,10 @@ def simhash(text: str) -> str:
     per-bit votes counted by numpy instead of one Python list per word (a quarter of the time).
 
     Bit i is set when at least half of the words' 8-byte BLAKE2b hashes have bit i set."""
+    # imported here: only the extraction worker computes fingerprints, and the daemon and the
+    # crawl process, which import this module for its index, need not load trafilatura (10 MB)
+    from trafilatura.deduplication import sample_tokens
+
     tokens = sample_tokens(text, _SIMHASH_BITS)
     digests = b"".join([hashlib.blake2b(token.encode(), digest_size=8).digest() for token in tokens])
     # one row of bits per word, most significant first

@@ -74,6 +74,14 @@ def test_default_schedules_build_a_scheduler():
         scheduler.shutdown(wait=False)
 
 
+def test_daemon_does_not_load_the_extractor():
+    # the daemon lives for months and extracts nothing (each run is a crawl process of its own):
+    # trafilatura and its parsers would only add to its memory
+    probe = "import sys, monitor.daemon; print(sorted({'trafilatura', 'htmldate'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_live_fire_runs_the_job():
     fired = threading.Event()
     names = []
