@@ -398,7 +398,8 @@ def _bounded_title(title: str | None) -> str | None:
 
 # ---------------------------------------------------------------- not-an-article rules
 
-_LINK_BLOCK_MAX_CHARS = 600  # the link share of longer blocks is not measured (a long paragraph counts as unlinked)
+# The link share of longer blocks is not measured: a longer paragraph counts as unlinked.
+_LINK_BLOCK_MAX_CHARS = 600
 _LINK_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "a", "span", "div")
 _DATE_LINE = re.compile(
     r"^(?:\w+,? )?(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (?:\d{1,2},? )?\d{4}$"
