@@ -101,7 +101,7 @@ class CrawlSpeed:
 
     @property
     def rate(self) -> float:
-        return self.fetched / self.wall if self.wall else 0.0
+        return report.ratio(self.fetched, self.wall)
 
     @property
     def bare_per_page(self) -> float:
@@ -111,74 +111,73 @@ class CrawlSpeed:
 
     @property
     def limit(self) -> float:
-        return self.cores / self.bare_per_page if self.bare_per_page else 0.0
+        return report.ratio(self.cores, self.bare_per_page)
 
     @property
     def bare_crawl_rate(self) -> float:
-        return self.bare_crawl_fetched / self.bare_crawl_wall if self.bare_crawl_wall else 0.0
+        return report.ratio(self.bare_crawl_fetched, self.bare_crawl_wall)
 
     @property
     def own_bound(self) -> float:
-        return self.cores / self.ours_per_page if self.ours_per_page else 0.0
+        return report.ratio(self.cores, self.ours_per_page)
 
     def rows(self) -> list[Row]:
         name = f"a. fresh crawl ({self.pages:,} pages)"
-        steady = self.fetched / (self.wall - self.startup) if self.wall > self.startup else 0.0
+        steady = report.ratio(self.fetched, self.wall - self.startup)
         used = self.cpu_crawl + self.cpu_workers + self.cpu_server
         crawl_cpu, pool_cpu = (cpu / max(1, self.bare_crawl_fetched)
                                for cpu in (self.bare_crawl_cpu, self.bare_crawl_pool_cpu))
-        bare_pool_rate = 1 / self.bare_pool_per_page if self.bare_pool_per_page else 0.0
-        bare_crawl_busy = self.bare_crawl_wall - self.bare_crawl_startup
-        bare_crawl_steady = self.bare_crawl_fetched / bare_crawl_busy if bare_crawl_busy > 0 else 0.0
+        bare_pool_rate = report.ratio(1, self.bare_pool_per_page)
+        bare_crawl_steady = report.ratio(self.bare_crawl_fetched,
+                                         self.bare_crawl_wall - self.bare_crawl_startup)
         others = max(0.0, self.cpu_machine - used)
         return [
             Row(name, "end-to-end pages/s of `monitor crawl` (fetch, extract, dedup, store)",
                 f"{self.rate:.1f}/s",
                 f"extraction-bound limit: {self.cores} cores / bare trafilatura "
                 f"{report.millis(self.bare_per_page)} per page",
-                f"{self.limit:.1f}/s", report.percent(self.rate / self.limit if self.limit else 0),
+                f"{self.limit:.1f}/s", report.percent(report.ratio(self.rate, self.limit)),
                 f">= {report.percent(GOAL_SHARE)} of the limit",
                 report.verdict(self.rate >= GOAL_SHARE * self.limit)),
             Row(name, f"same, without the {report.seconds(self.startup)} of start-up "
                 "(first request to exit)", f"{steady:.1f}/s", "extraction-bound limit", "",
-                report.percent(steady / self.limit if self.limit else 0)),
+                report.percent(report.ratio(steady, self.limit))),
             Row(name, "bare trafilatura.extract per page, one process, after the crawls and the "
                 "pool (the limit uses the mean of both timings)", report.millis(self.bare_after),
                 "the same, just before them", report.millis(self.bare_before),
-                report.times(self.bare_after / self.bare_before if self.bare_before else 0)),
+                report.times(report.ratio(self.bare_after, self.bare_before))),
             Row(name, "worker time per page: monitor.pipelines.extract_page (extraction, "
                 f"relevance, facts, MinHash; {self.bases} distinct pages, one process)",
                 report.millis(self.ours_per_page),
                 "bare trafilatura.extract on the same pages", report.millis(self.bare_per_base),
-                report.times(self.ours_per_page / self.bare_per_base if self.bare_per_base else 0)),
+                report.times(report.ratio(self.ours_per_page, self.bare_per_base))),
             Row(name, f"bare trafilatura.extract on the same pages in a pool of {self.cores} "
                 "processes, fed without a crawl: what the cores give together",
                 f"{bare_pool_rate:.1f}/s", "extraction-bound limit", f"{self.limit:.1f}/s",
-                report.percent(bare_pool_rate / self.limit if self.limit else 0)),
+                report.percent(report.ratio(bare_pool_rate, self.limit))),
             Row(name, "the most a crawl of monitor's design reaches here: a bare Scrapy crawl of "
                 f"the same pages doing only bare trafilatura.extract in a pool of {self.cores} "
                 "processes, nothing stored (benchmarks.bare_crawl)",
                 f"{self.bare_crawl_rate:.1f}/s", "extraction-bound limit", f"{self.limit:.1f}/s",
-                report.percent(self.bare_crawl_rate / self.limit if self.limit else 0)),
+                report.percent(report.ratio(self.bare_crawl_rate, self.limit))),
             Row(name, f"same, without its {report.seconds(self.bare_crawl_startup)} of start-up "
                 "(first request to exit)", f"{bare_crawl_steady:.1f}/s", "extraction-bound limit",
-                "", report.percent(bare_crawl_steady / self.limit if self.limit else 0)),
+                "", report.percent(report.ratio(bare_crawl_steady, self.limit))),
             Row(name, "the bare crawl's CPU per page: crawl process + pool",
                 f"{report.millis(crawl_cpu)} + {report.millis(pool_cpu)}",
                 "bare trafilatura.extract per page, one process (mean of both timings)",
                 report.millis(self.bare_per_page),
-                report.times((crawl_cpu + pool_cpu) / self.bare_per_page
-                             if self.bare_per_page else 0)),
+                report.times(report.ratio(crawl_cpu + pool_cpu, self.bare_per_page))),
             Row(name, "end-to-end pages/s beside the bound of monitor's own worker",
                 f"{self.rate:.1f}/s",
                 f"{self.cores} cores / extract_page {report.millis(self.ours_per_page)} per page",
                 f"{self.own_bound:.1f}/s",
-                report.percent(self.rate / self.own_bound if self.own_bound else 0)),
+                report.percent(report.ratio(self.rate, self.own_bound))),
             Row(name, "CPU seconds: crawl process / extraction workers / local server / "
                 "other processes on the machine",
                 f"{self.cpu_crawl:.1f} / {self.cpu_workers:.1f} / {self.cpu_server:.1f} / "
                 f"{others:.1f}", "cores x wall time", f"{self.cores * self.wall:.1f}",
-                report.percent(used / (self.cores * self.wall) if self.wall else 0)
+                report.percent(report.ratio(used, self.cores * self.wall))
                 + " ours"),
             Row(name, "pages fetched: new / duplicate / skipped / errors (new: near-duplicates "
                 "linked, relevant)",
@@ -283,7 +282,9 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
         bases = base_documents(bases_limit, data_dir)
         with LocalSite() as site:
             sources = build_site(site, bases, pages)
-            bodies = [d.body for d in site.documents.values() if d.kind == "article"]
+            articles = [path for path, document in site.documents.items()
+                        if document.kind == "article"]
+            bodies = [site.documents[path].body for path in articles]
             report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages")
             bare_before = time_bare_extraction(bodies)
             write_schedule(work / "schedules", "bench", sources)
@@ -302,7 +303,7 @@ def run(pages: int = 2000, *, bases_limit: int | None = None, workdir: Path | No
                 raise RuntimeError(f"monitor crawl failed ({command.returncode}):\n"
                                    f"{command.output}")
             report.progress(f"a. fresh crawl: a bare Scrapy crawl of the same {pages:,} pages")
-            bare_run, bare_crawl_startup, bare_crawl_fetched = _bare_crawl(site, work)
+            bare_run, bare_crawl_startup, bare_crawl_fetched = _bare_crawl(site, articles, work)
             report.progress(f"a. fresh crawl: timing bare trafilatura on {pages:,} pages in a "
                             "pool")
             pooled = time_bare_pool(bodies, os.cpu_count() or 1)
@@ -334,12 +335,12 @@ def time_bare_pool(bodies: list[bytes], workers: int) -> float:
         return (time.perf_counter() - start) / max(1, len(bodies))
 
 
-def _bare_crawl(site: LocalSite, work: Path) -> tuple[CommandRun, float, int]:
-    """benchmarks.bare_crawl over the site's article pages: the command, its start-up (to the
-    first request) and the article requests it sent; fails loudly if any page is lost."""
+def _bare_crawl(site: LocalSite, articles: list[str], work: Path) -> tuple[CommandRun, float, int]:
+    """benchmarks.bare_crawl over the site's article pages (their paths): the command, its
+    start-up (to the first request) and the article requests it sent; fails loudly if any page
+    is lost."""
     urls = work / "article-urls.txt"
-    urls.write_text("".join(f"{site.base_url}{path}\n" for path, document in
-                            site.documents.items() if document.kind == "article"), encoding="utf-8")
+    urls.write_text("".join(f"{site.base_url}{path}\n" for path in articles), encoding="utf-8")
     site.reset_counts()
     started = time.monotonic()
     command = run_module("benchmarks.bare_crawl", [str(urls)], workdir=work)

@@ -56,7 +56,7 @@ class Repoll:
         return [
             Row(name, "wall time of the re-poll (`monitor crawl`)", report.seconds(self.again.wall),
                 "first poll of the same sources (feeds + articles)", report.seconds(self.fresh.wall),
-                report.times(self.again.wall / self.fresh.wall if self.fresh.wall else 0),
+                report.times(report.ratio(self.again.wall, self.fresh.wall)),
                 f"< {goal:.0f} s" if goal else "",
                 report.verdict(self.again.wall < goal) if goal else report.INFO),
             Row(name, "requests the server answered on the re-poll: feeds (304) + robots.txt",
@@ -70,7 +70,7 @@ class Repoll:
             Row(name, "re-poll wall time beside a plain HTTP loop", report.seconds(self.again.wall),
                 "the same conditional GETs, one keep-alive connection, no Scrapy",
                 report.seconds(self.plain_loop),
-                report.times(self.again.wall / self.plain_loop if self.plain_loop else 0)),
+                report.times(report.ratio(self.again.wall, self.plain_loop))),
         ]
 
 

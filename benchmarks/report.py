@@ -41,6 +41,11 @@ def verdict(ok: bool) -> str:
     return MET if ok else MISSED
 
 
+def ratio(part: float, whole: float) -> float:
+    """part / whole, or 0 when there is no whole (a benchmark that measured nothing)."""
+    return part / whole if whole > 0 else 0.0
+
+
 def percent(value: float) -> str:
     return f"{value * 100:.0f} %"
 

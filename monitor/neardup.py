@@ -59,28 +59,6 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
-_SIMHASH_BITS = 64
-_SIMHASH_SHIFTS = np.arange(_SIMHASH_BITS - 1, -1, -1, dtype=np.uint64)  # most significant first
-
-
-def simhash(text: str) -> str:
-    """The item's `fingerprint` column: trafilatura's `content_fingerprint(text)` (a 64-bit
-    Charikar simhash of the words its `sample_tokens` keeps, in hex), the same value, with the
-    per-bit votes counted by numpy instead of one Python list per word (a quarter of the time).
-
-    Bit i is set when at least half of the words' 8-byte BLAKE2b hashes have bit i set."""
-    # imported here: only the extraction worker computes fingerprints, and the daemon and the
-    # crawl process, which import this module for its index, need not load trafilatura (10 MB)
-    from trafilatura.deduplication import sample_tokens
-
-    tokens = sample_tokens(text, _SIMHASH_BITS)
-    digests = b"".join([hashlib.blake2b(token.encode(), digest_size=8).digest() for token in tokens])
-    # one row of bits per word, most significant first
-    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(-1, _SIMHASH_BITS)
-    keep = 2 * bits.sum(axis=0, dtype=np.int64) >= len(tokens)
-    return f"{int((keep.astype(np.uint64) << _SIMHASH_SHIFTS).sum()):x}"
-
-
 def _hash64(shingle: str) -> int:
     return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
 

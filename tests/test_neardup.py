@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from trafilatura.deduplication import content_fingerprint
 
-from monitor.extract import extract_article
+from monitor.extract import extract_article, simhash
 from monitor.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands,
-                             reference_signature, shingles, signature, similarity, simhash)
+                             reference_signature, shingles, signature, similarity)
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 
