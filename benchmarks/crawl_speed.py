@@ -33,7 +33,7 @@ from benchmarks.local_site import (REPO_ROOT, CommandRun, LocalSite, rss_feed, r
 from benchmarks.report import Row
 from monitor.extract import extract_article
 from monitor.items import ArticleItem, Page
-from monitor.pipelines import extract_page
+from monitor.crawling.pipelines import extract_page
 
 FIXTURE_SITE = REPO_ROOT / "tests" / "fixtures" / "site"
 FIXTURE_ARTICLES = ("gov/news/releases/*.html", "news/20*/*/*.html")
@@ -83,7 +83,7 @@ class CrawlSpeed:
     cores: int
     bare_before: float         # bare trafilatura.extract per page, one process, on the served
     bare_after: float          # pages: before monitor's crawl, and after the bare crawl and pool
-    ours_per_page: float       # the extraction worker's job (monitor.pipelines.extract_page:
+    ours_per_page: float       # the extraction worker's job (monitor.crawling.pipelines.extract_page:
                                # extraction, relevance, facts, MinHash), on the distinct pages
     bare_per_base: float       # bare trafilatura on the distinct pages (same sample as ours)
     cpu_crawl: float           # the crawl process (reactor, parsing, dedup, store)
@@ -146,7 +146,7 @@ class CrawlSpeed:
                 "pool (the limit uses the mean of both timings)", report.millis(self.bare_after),
                 "the same, just before them", report.millis(self.bare_before),
                 report.times(report.ratio(self.bare_after, self.bare_before))),
-            Row(name, "worker time per page: monitor.pipelines.extract_page (extraction, "
+            Row(name, "worker time per page: monitor.crawling.pipelines.extract_page (extraction, "
                 f"relevance, facts, MinHash; {self.bases} distinct pages, one process)",
                 report.millis(self.ours_per_page),
                 "bare trafilatura.extract on the same pages", report.millis(self.bare_per_base),

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from monitor.events import EventCandidate, group_events
-from monitor.facts import Fact, extract_facts, headline_count, merged_nationalities, primary_state
-from monitor.neardup import NearDuplicateIndex, signature
-from monitor.relevance import score_relevance
+from monitor.intel.events import EventCandidate, group_events
+from monitor.intel.facts import Fact, extract_facts, headline_count, merged_nationalities, primary_state
+from monitor.intel.neardup import NearDuplicateIndex, signature
+from monitor.intel.relevance import score_relevance
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INTEL_DIR = REPO_ROOT / "tests" / "intel"

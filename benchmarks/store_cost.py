@@ -29,10 +29,10 @@ from pathlib import Path
 
 from benchmarks import report
 from benchmarks.report import Row
-from monitor.dedupe import content_hash, item_id
-from monitor.events import FEATURES_VERSION, event_keywords, lead_length
-from monitor.facts import Fact
-from monitor.intelligence import SAVE_FEATURES_SQL
+from monitor.intel.identity import content_hash, item_id
+from monitor.intel.events import FEATURES_VERSION, event_keywords, lead_length
+from monitor.intel.facts import Fact
+from monitor.store.intel_links import SAVE_FEATURES_SQL
 from monitor.store import Store
 
 GOAL_RATIO = 2.0            # at 1M, at most this many times the cost at 10k
@@ -42,7 +42,7 @@ ITEMS_PER_DAY = 300         # the steady rate at which the stored items were pub
 STORED_WORDS = 100          # words of a bulk-inserted item's text
 SAVED_WORDS = 400           # words of a timed item's text (a press release)
 VOCABULARY = 20_000
-BANDS = 40                  # near-duplicate bands per item (monitor.neardup.BANDS)
+BANDS = 40                  # near-duplicate bands per item (monitor.intel.neardup.BANDS)
 STATES = ("Texas", "TX"), ("California", "CA"), ("Florida", "FL"), ("New York", "NY"), \
     ("Massachusetts", "MA"), ("Arizona", "AZ"), ("Georgia", "GA"), ("Illinois", "IL")
 OPERATIONS = {"new": "save_article, new item (dedup + store)",
@@ -258,7 +258,7 @@ def release_text(number: int) -> tuple[str, str]:
 def _intel_articles(serial: int, count: int) -> list[tuple[str, dict, dict]]:
     """(url, article, intel) of new relevant releases; intel computed as the extraction worker
     does (untimed)."""
-    from monitor.pipelines import analyse
+    from monitor.crawling.pipelines import analyse
 
     today = date.today().isoformat()
     prepared = []
@@ -315,7 +315,7 @@ def measure(db_path: Path, stored: int, samples: int, intel_samples: int,
 
 
 def events_in_window(db_path: Path) -> int:
-    from monitor.events import candidate_window
+    from monitor.intel.events import candidate_window
 
     start, end = candidate_window(date.today().isoformat())
     conn = sqlite3.connect(db_path)
@@ -381,7 +381,7 @@ NOTES = [
     "(three rounds, so that a change in the machine's load falls on all sizes alike), a fresh "
     f"`Store` saves new {SAVED_WORDS}-word items and duplicates (the text of a random stored item at a new URL), "
     "one transaction each as in a crawl, and new relevant releases of today with the "
-    "intelligence the extraction worker computes for them (`monitor.pipelines.analyse`, "
+    "intelligence the extraction worker computes for them (`monitor.crawling.pipelines.analyse`, "
     "untimed), timed apart for the first ones of a fresh `Store` (as a crawl process starts: "
     "the events of their window are read from the database) and as many after them, of the "
     "same states (those events cached); it asks `is_known_url` for random stored links. Figures are "

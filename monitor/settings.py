@@ -94,18 +94,18 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
-    "monitor.middlewares.PrivateAddressFilter": 50,  # first: a refused host gets no robots.txt fetch
-    "monitor.middlewares.KnownArticleFilter": 90,
+    "monitor.crawling.middlewares.PrivateAddressFilter": 50,  # first: a refused host gets no robots.txt fetch
+    "monitor.crawling.middlewares.KnownArticleFilter": 90,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "monitor.middlewares.SafeRobotsTxtMiddleware": 100,
-    "monitor.middlewares.ConditionalSourceRequests": 110,
-    "monitor.middlewares.RequestBudget": 115,  # counts only requests that will be downloaded
+    "monitor.crawling.middlewares.SafeRobotsTxtMiddleware": 100,
+    "monitor.crawling.middlewares.ConditionalSourceRequests": 110,
+    "monitor.crawling.middlewares.RequestBudget": 115,  # counts only requests that will be downloaded
 }
 ITEM_PIPELINES = {
-    "monitor.pipelines.ExtractPipeline": 100,
-    "monitor.pipelines.StorePipeline": 800,
-    "monitor.pipelines.RemoteExportPipeline": 800,
+    "monitor.crawling.pipelines.ExtractPipeline": 100,
+    "monitor.crawling.pipelines.StorePipeline": 800,
+    "monitor.crawling.pipelines.RemoteExportPipeline": 800,
 }
 EXTENSIONS = {
-    "monitor.extensions.CrawlReport": 500,
+    "monitor.crawling.extensions.CrawlReport": 500,
 }

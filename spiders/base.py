@@ -20,8 +20,12 @@ from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError,
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from monitor.config import SOURCE_KINDS, Source, check_url
-from monitor.dedupe import canonical_url
+from monitor.crawling.exceptions import AlreadyStored, OverBudget, PrivateAddressRefused
+from monitor.intel.identity import canonical_url
 from monitor.items import CrawlProblem, ItemGone, Page
+from spiders.formats.feed import looks_like_feed, parse_feed
+from spiders.formats.listing import article_links, feed_links, next_page
+from spiders.formats.sitemap import looks_like_sitemap, parse_sitemap
 
 
 # How deep sitemap indexes are followed: an index, and the indexes it lists (nesting is not
@@ -29,20 +33,6 @@ from monitor.items import CrawlProblem, ItemGone, Page
 MAX_SITEMAP_DEPTH = 2
 # How many of the feeds a page advertises are read (RSS and Atom of the same news, comments).
 MAX_ADVERTISED_FEEDS = 3
-
-
-class AlreadyStored(IgnoreRequest):
-    """Raised by `monitor.middlewares.KnownArticleFilter` for an article that is stored already."""
-
-
-class PrivateAddressRefused(IgnoreRequest):
-    """Raised by `monitor.middlewares.PrivateAddressFilter`: a private or loopback address on a
-    host that is not the source's own."""
-
-
-class OverBudget(IgnoreRequest):
-    """Raised by `monitor.middlewares.RequestBudget`: the source made all the requests one run
-    allows it (MONITOR_MAX_REQUESTS_PER_SOURCE)."""
 
 
 class SourceSpider(scrapy.Spider):
@@ -157,7 +147,6 @@ class SourceSpider(scrapy.Spider):
         if kind == "auto":
             kind = self.detect_kind(response, body)
             if kind == "html-with-feeds":
-                from spiders.listing import feed_links
                 self.note_detected(source, "feed")
                 for url in feed_links(response)[:MAX_ADVERTISED_FEEDS]:
                     yield self.source_request(source, url, kind="feed", page=2)
@@ -176,10 +165,6 @@ class SourceSpider(scrapy.Spider):
                                f"not a feed, sitemap or HTML page ({_content_type(response)})")
 
     def detect_kind(self, response: Response, body: bytes) -> str:
-        from spiders.feed import looks_like_feed
-        from spiders.listing import feed_links
-        from spiders.sitemap import looks_like_sitemap
-
         if looks_like_sitemap(body):
             return "sitemap"
         if looks_like_feed(body, _content_type(response)):
@@ -193,8 +178,6 @@ class SourceSpider(scrapy.Spider):
         self.crawler.stats.set_value(f"monitor/detected/{source.name}", self.detected[source.name])
 
     def follow_feed(self, response: Response, source: Source, body: bytes):
-        from spiders.feed import parse_feed
-
         feed = parse_feed(body, response.url, _content_type(response))
         if feed.problem and not feed.entries:
             yield CrawlProblem(source.name, response.url, "bad_feed", feed.problem)
@@ -205,8 +188,6 @@ class SourceSpider(scrapy.Spider):
             yield from self.article_requests(source, entry.link, via=response.url, hint=hint)
 
     def follow_sitemap(self, response: Response, source: Source, body: bytes):
-        from spiders.sitemap import parse_sitemap
-
         sitemap = parse_sitemap(body)
         if sitemap.problem and not sitemap.entries:
             yield CrawlProblem(source.name, response.url, "bad_sitemap", sitemap.problem)
@@ -233,8 +214,6 @@ class SourceSpider(scrapy.Spider):
             yield from self.article_requests(source, entry.loc, via=response.url, hint=hint)
 
     def follow_listing(self, response: Response, source: Source):
-        from spiders.listing import article_links, next_page
-
         if not isinstance(response, TextResponse):
             yield CrawlProblem(source.name, response.url, "unsupported_content",
                                f"listing page is not HTML ({_content_type(response)})")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
-from monitor import desk
+from monitor.desk import server as desk
 from tests.test_desk import HOSTILE_TITLE, build_sample_db
 
 CHROMIUM = Path("/usr/bin/chromium")

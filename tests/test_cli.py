@@ -7,7 +7,8 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from monitor.cli import cli, format_summary
+from monitor.cli import cli
+from monitor.cli.commands import format_summary
 from tests.crawl_harness import monitor, write_schedule
 from tests.spider_harness import SITE
 

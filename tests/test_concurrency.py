@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from monitor import desk
+from monitor.desk import server as desk
 from tests.crawl_harness import monitor, write_schedule
 
 DURATION = 20.0

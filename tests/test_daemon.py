@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.events import EVENT_JOB_EXECUTED
 
 from monitor.config import Schedule, Source, load_schedules
-from monitor.daemon import build_scheduler, first_run_time
+from monitor.runs.daemon import build_scheduler, first_run_time
 from tests.crawl_harness import FAST_ENV, ROOT, monitor, write_schedule
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
@@ -77,7 +77,7 @@ def test_default_schedules_build_a_scheduler():
 def test_daemon_does_not_load_the_extractor():
     # the daemon lives for months and extracts nothing (each run is a crawl process of its own):
     # trafilatura and its parsers would only add to its memory
-    probe = "import sys, monitor.daemon; print(sorted({'trafilatura', 'htmldate'} & set(sys.modules)))"
+    probe = "import sys, monitor.runs.daemon; print(sorted({'trafilatura', 'htmldate'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from monitor.dedupe import (PLAIN_PUNCTUATION, canonical_url, choose_canonical, content_hash, item_id,
+from monitor.intel.identity import (PLAIN_PUNCTUATION, canonical_url, choose_canonical, content_hash, item_id,
                             plain_punctuation)
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from monitor import desk
-from monitor.datasette import metadata as desk_metadata
+from monitor.desk import server as desk
+from monitor.desk import metadata as desk_metadata
 from monitor.store import Store
 
 HOSTILE_TITLE = '<script>alert("title")</script> Raid & <b>bold</b> claims'
@@ -202,12 +202,12 @@ def test_every_table_and_column_is_described(tmp_path):
     metadata = desk.datasette_metadata(db_path)
     tables = metadata["databases"]["fresh"]["tables"]
     for table, columns in desk.read_schema(db_path).items():
-        assert table in tables, f"table {table} is not in monitor/datasette/desk.yml"
+        assert table in tables, f"table {table} is not in monitor/desk/desk.yml"
         if tables[table].get("hidden"):
             continue
         assert tables[table]["description"], table
         undescribed = [c for c in columns if not tables[table]["columns"].get(c)]
-        assert not undescribed, f"{table}: describe {undescribed} in monitor/datasette/desk.yml"
+        assert not undescribed, f"{table}: describe {undescribed} in monitor/desk/desk.yml"
 
 
 def test_plumbing_tables_are_hidden(sample_db):
@@ -476,7 +476,7 @@ def test_search_still_finds_after_guarding(client):
 def test_safe_fts_query_always_compiles():
     import random
 
-    from monitor.datasette.search import safe_fts_query
+    from monitor.desk.search import safe_fts_query
 
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, text, tokenize='porter')")

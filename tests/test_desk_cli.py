@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor import desk, desk_cli
+from monitor.desk import server as desk
+from monitor.cli import desk_commands as desk_cli
 from tests.test_desk import build_sample_db
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.intel import load_labelled
-from monitor.events import (EVENT_WINDOW_DAYS, EventCandidate, EventSummary, candidate_window, group_events,
+from monitor.intel.events import (EVENT_WINDOW_DAYS, EventCandidate, EventSummary, candidate_window, group_events,
                             match_event)
 from monitor.extract import extract_article
 

@@ -7,7 +7,7 @@ import pycountry
 import pytest
 
 from monitor.extract import extract_article
-from monitor.facts import (DEMONYMS, EXTRACTOR_VERSION, KINDS, Fact, extract_facts, headline_count,
+from monitor.intel.facts import (DEMONYMS, EXTRACTOR_VERSION, KINDS, Fact, extract_facts, headline_count,
                            merged_nationalities, parse_number, primary_state)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -258,11 +258,11 @@ def test_absurd_numbers_are_no_counts():
 
 
 def test_patterns_tried_only_at_number_openings_find_what_a_full_scan_finds():
-    # monitor.facts.finditer skips the positions where no "qualifier + number" opening can match;
+    # monitor.intel.facts.finditer skips the positions where no "qualifier + number" opening can match;
     # on every labelled story and the seed it must give exactly the matches of re's own finditer
     import re
 
-    from monitor import facts
+    from monitor.intel import facts
 
     texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE]
     texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
@@ -284,7 +284,7 @@ def test_the_guard_of_the_opening_scan_keeps_every_position():
     # folds to ASCII only under re.IGNORECASE ("ſome" is "some")
     import re
 
-    from monitor import facts
+    from monitor.intel import facts
 
     guard = r"(?=\b\w|a|\d)"
     assert facts._OPENING.pattern.startswith(guard)
@@ -304,7 +304,7 @@ def test_agencies_skipped_by_their_words_are_exactly_those_that_cannot_match():
     # seed, and each spelling the patterns know (every pattern must be seen to match)
     import re
 
-    from monitor import facts
+    from monitor.intel import facts
 
     spellings = ["Enforcement and Removal Operations", "ERO", "Homeland Security Investigations", "HSI",
                  "Immigration and Customs Enforcement", "ICE", "Border Patrol", "USBP",
@@ -336,7 +336,7 @@ def test_charge_types_skipped_by_their_words_are_exactly_those_that_cannot_match
     # every labelled story, fixture page text and the seed, it must find what a full search finds
     import re
 
-    from monitor import facts
+    from monitor.intel import facts
 
     def full_search(text):
         found = [(name, rx.search(text)) for name, rx in facts._CHARGE_RES]
@@ -359,7 +359,7 @@ def test_charge_types_skipped_by_their_words_are_exactly_those_that_cannot_match
 
 
 def test_nationality_patterns_skipped_by_their_words_are_exactly_those_that_cannot_match(monkeypatch):
-    from monitor import facts
+    from monitor.intel import facts
 
     texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE, "Three citizens of Mexico were held.",
              "Nationals of Honduras made up the largest group, with 12."]

@@ -9,7 +9,7 @@ from scrapy.http import Request, XmlResponse
 
 from monitor.config import Source
 from monitor.items import CrawlProblem
-from spiders.feed import _salvage_entries, parse_feed
+from spiders.formats.feed import _salvage_entries, parse_feed
 from tests.spider_harness import make_spider
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeds"

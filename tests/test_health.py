@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.config import Source
-from monitor.health import source_health, update_states, usual_interval
+from monitor.runs.health import source_health, update_states, usual_interval
 from monitor.store import Store
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)

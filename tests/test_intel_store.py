@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.pipelines import analyse
+from monitor.crawling.pipelines import analyse
 from monitor.store import Store
 from tests.crawl_harness import monitor, write_schedule
 from tests.spider_harness import SITE
@@ -142,7 +142,7 @@ def test_arrival_order_does_not_split_an_operation(tmp_path):
 
 def test_event_matching_sees_an_item_as_it_is_now_not_as_first_read(tmp_path):
     # candidates of stored items are kept between matches; a changed item must be read anew
-    from monitor.intelligence import candidate_of
+    from monitor.store.intel_links import candidate_of
 
     with Store(tmp_path / "m.db") as store:
         store.migrate()
@@ -165,8 +165,8 @@ NAMED = ("Federal agents arrested 27 people during a three-day operation in Lowe
 def test_a_new_process_builds_an_items_event_candidate_from_what_was_kept_of_its_text(tmp_path):
     # linking keeps the item's recurring names and lead length (event_features): a later process
     # builds its candidate without reading the text again, and gets the one the text gives
-    from monitor.events import EventCandidate
-    from monitor.intelligence import candidate_of
+    from monitor.intel.events import EventCandidate
+    from monitor.store.intel_links import candidate_of
 
     def built_anew(ident):
         with Store(tmp_path / "m.db") as store:  # a new handle: no candidate cached
@@ -218,8 +218,8 @@ def test_an_event_that_starts_on_the_last_day_of_the_window_is_a_candidate(tmp_p
     # be a datetime, which sorts after the bare date that ends the window
     import dataclasses
 
-    from monitor.events import EVENT_LEAD_DAYS
-    from monitor.intelligence import candidate_events, candidate_of
+    from monitor.intel.events import EVENT_LEAD_DAYS
+    from monitor.store.intel_links import candidate_events, candidate_of
 
     with Store(tmp_path / "m.db") as store:
         store.migrate()
@@ -237,7 +237,7 @@ def test_an_event_that_starts_on_the_last_day_of_the_window_is_a_candidate(tmp_p
 
 def test_a_changed_item_keeps_exactly_its_new_bands(tmp_path):
     # bands live in one WITHOUT ROWID B-tree and an item's old ones are deleted by key (m009)
-    from monitor.neardup import bands, signature
+    from monitor.intel.neardup import bands, signature
 
     with Store(tmp_path / "m.db") as store:
         store.migrate()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import desk
+from monitor.desk import server as desk
 from tests.crawl_harness import FAST_ENV, ROOT, write_schedule
 from tests.test_daemon import wait_for
 

@@ -7,7 +7,7 @@ import pytest
 from trafilatura.deduplication import content_fingerprint
 
 from monitor.extract import extract_article, simhash
-from monitor.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands,
+from monitor.intel.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands,
                              reference_signature, shingles, signature, similarity)
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -48,7 +48,7 @@ def test_modular_arithmetic_is_exact_at_the_extremes():
     # permutation the hashes it maps to 0, 1 and 2 are where a folded sum can end at p + 0..2
     import numpy as np
 
-    from monitor.neardup import _MERSENNE, _PERMUTATIONS, _affine_mod_mersenne
+    from monitor.intel.neardup import _MERSENNE, _PERMUTATIONS, _affine_mod_mersenne
 
     edges = [0, 1, 2**32 - 1, 2**32, 2**32 + 1, 2**60, _MERSENNE - 2**32, _MERSENNE - 2, _MERSENNE - 1]
     edges += [(r - b) * pow(a, -1, _MERSENNE) % _MERSENNE for a, b in _PERMUTATIONS for r in (0, 1, 2)]

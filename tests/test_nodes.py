@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.nodes import Node, NodeError, build_egg
+from monitor.runs.nodes import Node, NodeError, build_egg
 from tests.crawl_harness import FAST_ENV, monitor, write_schedule
 from tests.test_daemon import DaemonProcess, _children, wait_for
 

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from monitor.notify import run_message, send
+from monitor.runs.notify import run_message, send
 from tests.crawl_harness import monitor, write_schedule
 
 

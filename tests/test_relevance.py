@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract_article
-from monitor.relevance import (_NEGATIVE_RES, _POSITIVE_RES, RELEVANCE_MODES, Relevance, decide,
+from monitor.intel.relevance import (_NEGATIVE_RES, _POSITIVE_RES, RELEVANCE_MODES, Relevance, decide,
                                score_relevance)
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"

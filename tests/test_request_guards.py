@@ -16,11 +16,11 @@ from twisted.web._newclient import ParseError, ResponseNeverReceived
 
 from monitor.config import Source
 from monitor.items import CrawlProblem
-from monitor.middlewares import (PrivateAddressFilter, RequestBudget, is_public_address, origin,
+from monitor.crawling.middlewares import (PrivateAddressFilter, RequestBudget, is_public_address, origin,
                                  same_site)
 from spiders.base import (MAX_ADVERTISED_FEEDS, OverBudget, PrivateAddressRefused, SourceSpider,
                           classify_failure)
-from spiders.feed import parse_feed
+from spiders.formats.feed import parse_feed
 from tests.spider_harness import make_spider
 
 

@@ -4,9 +4,12 @@ from scrapy.http import HtmlResponse, Request, TextResponse
 
 from monitor.config import Source
 from monitor.items import CrawlProblem, Page
-from spiders.feed import FeedSpider, looks_like_feed, parse_feed
-from spiders.listing import ListingSpider, article_links, feed_links, next_page
-from spiders.sitemap import SitemapSpider, parse_sitemap
+from spiders.feed import FeedSpider
+from spiders.formats.feed import looks_like_feed, parse_feed
+from spiders.listing import ListingSpider
+from spiders.formats.listing import article_links, feed_links, next_page
+from spiders.sitemap import SitemapSpider
+from spiders.formats.sitemap import parse_sitemap
 from tests.spider_harness import BASE, SITE, fixture_response, make_spider
 
 SEED_PATH = "news/2019/11/ice-arrests-19-in-massachusetts.html"

@@ -127,7 +127,7 @@ def test_m009_moves_the_bands_into_one_btree_and_keeps_every_row(tmp_path):
     # stored signatures; m009 must keep every band row and give that item its signature
     import json
 
-    from monitor.neardup import bands, signature
+    from monitor.intel.neardup import bands, signature
 
     path = tmp_path / "m.db"
     with Store(path) as store:

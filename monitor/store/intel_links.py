@@ -1,0 +1,326 @@
+"""SQL of the intelligence layer, inside the store's item transaction: relevance columns,
+facts rows, the banded near-duplicate index (lsh_bands) and event membership. The decisions
+themselves are made by the pure modules relevance, facts, neardup and events."""
+
+from __future__ import annotations
+
+import json
+import logging
+import weakref
+from datetime import date, timedelta
+import sqlite_utils
+
+from monitor.intel import events, neardup
+from monitor.intel.facts import EXTRACTOR_VERSION, Fact
+from monitor.store.rows import insert_rows, update_row
+
+logger = logging.getLogger(__name__)
+
+MAX_NEAR_DUP_CANDIDATES = 200   # band collisions checked per new item (most share no band)
+
+
+def store_intel(db: sqlite_utils.Database, item_id: str, intel: dict, *, now: str) -> None:
+    """Write what the worker computed for a new or changed item, then link it."""
+    relevance = intel.get("relevance") or {}
+    sig = intel.get("signature") or []
+    stored = db.execute("SELECT signature FROM items WHERE id = ?", [item_id]).fetchone()
+    old_sig = json.loads(stored[0]) if stored and stored[0] else []
+    update_row(db, "items", item_id, {
+        "relevance": relevance.get("score"), "relevant": intel.get("relevant"),
+        "relevance_reasons": json.dumps(relevance.get("reasons", [])),
+        "signature": json.dumps(sig) if sig else None})
+    db.execute("DELETE FROM facts WHERE item_id = ?", [item_id])
+    rows = [{**fact, "item_id": item_id, "extractor_version": EXTRACTOR_VERSION}
+            for fact in intel.get("facts", [])]
+    insert_rows(db, "facts", rows)
+    _index_near_duplicate(db, item_id, sig, old_sig)
+    if intel.get("relevant"):  # events are enforcement operations: irrelevant items stay out
+        _assign_event(db, item_id, now=now)
+
+
+def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) -> None:
+    """Replace the item's bands (those of `old_sig`, its stored signature) with those of `sig`;
+    link it to the earliest live item it nearly repeats (syndicated copy, light rewrite).
+    Candidates come from band collisions, never from a scan of all items."""
+    db.conn.executemany(_DELETE_BAND, [(b, h, item_id) for b, h in neardup.bands(old_sig)])
+    if not sig:
+        return
+    item_bands = neardup.bands(sig)
+    clauses = " OR ".join("(band = ? AND hash = ?)" for _ in item_bands)
+    params = [v for pair in item_bands for v in pair]
+    candidates = [row[0] for row in db.execute(
+        f"SELECT item_id FROM lsh_bands WHERE ({clauses}) AND item_id != ? "
+        f"GROUP BY item_id ORDER BY count(*) DESC LIMIT {MAX_NEAR_DUP_CANDIDATES}",
+        [*params, item_id]).fetchall()]
+    best: tuple[float, str, str] | None = None
+    for candidate in candidates:
+        row = db.execute("SELECT signature, duplicate_of, first_seen FROM items WHERE id = ?",
+                         [candidate]).fetchone()
+        if not row or not row[0]:
+            continue
+        score = neardup.similarity(sig, json.loads(row[0]))
+        if score >= neardup.NEAR_DUPLICATE_THRESHOLD and (best is None or score > best[0]):
+            best = (score, row[1] or candidate, row[2])
+    current = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
+    if best is not None and best[1] != item_id and not _has_copies(db, item_id):
+        update_row(db, "items", item_id, {"duplicate_of": best[1], "duplicate_score": round(best[0], 3)})
+    elif current and current[0]:
+        update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
+    db.conn.executemany(_INSERT_BAND, [(b, h, item_id) for b, h in item_bands])
+
+
+# lsh_bands is one B-tree keyed (band, hash, item_id) (m009): an item's rows are found by key.
+_INSERT_BAND = "INSERT OR IGNORE INTO lsh_bands (band, hash, item_id) VALUES (?, ?, ?)"
+_DELETE_BAND = "DELETE FROM lsh_bands WHERE band = ? AND hash = ? AND item_id = ?"
+
+
+def _has_copies(db, item_id: str) -> bool:
+    return db.execute("SELECT 1 FROM items WHERE duplicate_of = ? LIMIT 1", [item_id]).fetchone() is not None
+
+
+# Per database handle: item id -> (version, EventCandidate). Every new relevant item is compared
+# with the events of its time window, rebuilt from their members; building a member reads its
+# facts and its text (or the keywords stored from it), so the candidates are kept while their item
+# and facts stay as they are.
+_CANDIDATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+MAX_CACHED_CANDIDATES = 20_000
+
+
+# What an item's kept event features were made from; a row that no longer fits is not read.
+_MADE_FROM = "title, content_hash, (SELECT max(id) FROM facts WHERE item_id = items.id)"
+_VERSION_COLUMNS = f"kind, coalesce(published, substr(first_seen, 1, 10)), {_MADE_FROM}"
+# parameters: keywords (JSON list), lead_chars, version, item id
+SAVE_FEATURES_SQL = ("INSERT OR REPLACE INTO event_features (item_id, keywords, lead_chars, version, "
+                     f"title, content_hash, last_fact) SELECT id, ?, ?, ?, {_MADE_FROM} FROM items "
+                     "WHERE id = ?")
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's limit of bound parameters
+
+
+def candidate_of(db, item_id: str) -> events.EventCandidate | None:
+    version = db.execute(f"SELECT {_VERSION_COLUMNS} FROM items WHERE id = ?", [item_id]).fetchone()
+    return None if version is None else _candidates(db, {item_id: tuple(version)})[item_id]
+
+
+def _candidates(db, versions: dict[str, tuple]) -> dict[str, events.EventCandidate]:
+    """The items' candidates, from the cache where an item's version (kind, date, title, text
+    hash, last fact) is the cached one's; the others built together, from their facts and the
+    keywords stored when they were linked (or their text, for an item stored before that)."""
+    try:
+        cache = _CANDIDATES.setdefault(db, {})
+    except TypeError:  # a bare sqlite3 connection (inspect): nothing to keep between calls
+        cache = {}
+    found: dict[str, events.EventCandidate] = {}
+    missing: list[str] = []
+    for item_id, version in versions.items():
+        cached = cache.get(item_id)
+        if cached is not None and cached[0] == version:
+            found[item_id] = cached[1]
+        else:
+            missing.append(item_id)
+    # asked only when something is to be built: with every candidate cached, nothing is read
+    kept_table = bool(missing) and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                              "AND name = 'event_features'").fetchone() is not None
+    for offset in range(0, len(missing), _CHUNK):
+        chunk = missing[offset:offset + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        facts: dict[str, list[Fact]] = {item_id: [] for item_id in chunk}
+        for item_id, *row in db.execute(
+                f'SELECT item_id, kind, value, code, count, qualifier, start, "end", quote, field '
+                f"FROM facts WHERE item_id IN ({marks}) ORDER BY id", chunk):
+            facts[item_id].append(Fact(*row[:8], field=row[8] or "text"))
+        if kept_table:
+            stored = db.execute(
+                f"SELECT items.id, items.signature, kept.keywords, kept.lead_chars, kept.version, "
+                f"kept.title, kept.content_hash, kept.last_fact FROM items LEFT JOIN event_features "
+                f"AS kept ON kept.item_id = items.id WHERE items.id IN ({marks})", chunk).fetchall()
+        else:  # a database not migrated yet (inspect reads it as it is)
+            stored = db.execute(f"SELECT id, signature, NULL, NULL, NULL, NULL, NULL, NULL FROM items "
+                                f"WHERE id IN ({marks})", chunk).fetchall()
+        # kept features count only if made by this version from the item as it is now
+        kept = {item_id: (keywords, lead_chars) for item_id, _, keywords, lead_chars, *made in stored
+                if keywords is not None and tuple(made) == (events.FEATURES_VERSION, *versions[item_id][2:5])}
+        unread = [row[0] for row in stored if row[0] not in kept]
+        texts = dict(db.execute(f"SELECT id, text FROM items WHERE id IN ({','.join('?' * len(unread))})",
+                                unread).fetchall()) if unread else {}
+        for item_id, sig, *_ in stored:
+            kind, published, title = versions[item_id][:3]
+            sig = json.loads(sig) if sig else []
+            keywords, lead_chars = kept.get(item_id, (None, None))
+            if keywords is None:
+                candidate = events.EventCandidate.from_text(item_id, kind or "news", published, title,
+                                                            texts[item_id] or "", facts=facts[item_id], sig=sig)
+            else:
+                candidate = events.EventCandidate(item_id, kind or "news", published, title,
+                                                  tuple(facts[item_id]), tuple(sig),
+                                                  frozenset(json.loads(keywords)), lead_chars)
+            if len(cache) >= MAX_CACHED_CANDIDATES:
+                cache.clear()
+            cache[item_id] = (versions[item_id], candidate)
+            found[item_id] = candidate
+    return found
+
+
+def _save_features(db, item: events.EventCandidate) -> None:
+    """Keep what matching needs from the item's text (its keywords, the length of its lead), so
+    that a later process builds its candidate without reading and scanning the text again. The
+    row names the title, text hash and last fact it was made from: one that no longer fits the
+    item is not read (and an update through the store deletes it)."""
+    db.execute(SAVE_FEATURES_SQL, [json.dumps(sorted(item.keywords)), item.lead_chars,
+                                   events.FEATURES_VERSION, item.item_id])
+
+
+def summary_of(db, event_id: str) -> events.EventSummary:
+    return summaries_of(db, [event_id])[0]
+
+
+def summaries_of(db, event_ids: list[str]) -> list[events.EventSummary]:
+    """The events' summaries, in the order of `event_ids`, members in the order they joined. The
+    members' versions are read in one query per 500 events, and the members missing from the
+    cache built together: an item is compared with every event of its window, thousands in a
+    busy one."""
+    rows = []
+    for offset in range(0, len(event_ids), _CHUNK):
+        chunk = event_ids[offset:offset + _CHUNK]
+        rows += db.execute(
+            f"SELECT event_items.event_id, event_items.item_id, event_items.role, event_items.reason, "
+            f"{_VERSION_COLUMNS} FROM event_items JOIN items ON items.id = event_items.item_id "
+            f"WHERE event_items.event_id IN ({','.join('?' * len(chunk))}) ORDER BY event_items.rowid",
+            chunk).fetchall()
+    candidates = _candidates(db, {item_id: tuple(version) for _, item_id, _, _, *version in rows})
+    members: dict[str, list] = {event_id: [] for event_id in event_ids}
+    for event_id, item_id, role, reason, *_ in rows:
+        members[event_id].append((candidates[item_id], role, reason))
+    return [events.EventSummary.from_members(event_id, members[event_id]) for event_id in event_ids]
+
+
+def _assign_event(db, item_id: str, *, now: str) -> None:
+    """Put the item in the event of the same operation (within the time window), or start one.
+    A near-duplicate follows its original."""
+    item = candidate_of(db, item_id)
+    _save_features(db, item)
+    existing = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [item_id]).fetchone()
+    if existing:  # a changed item stays in its event; the event's figures are refreshed
+        _save_event(db, summary_of(db, existing[0]), now=now)
+        return
+    original = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()[0]
+    event_id, reason = None, ""
+    if original:
+        found = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [original]).fetchone()
+        if found:
+            event_id, reason = found[0], f"near-duplicate of {original}"
+    loaded: dict[str, events.EventSummary] = {}  # read once for the match and the absorption
+    if event_id is None:
+        summaries = summaries_of(db, [row[0] for row in candidate_events(db, item)])
+        loaded = {summary.event_id: summary for summary in summaries}
+        event_id, reason = events.match_event(item, summaries)
+    if event_id is None:
+        summary = events.EventSummary(f"ev-{item_id}")
+        summary.add(item, "first item of this operation")
+    else:
+        summary = loaded.pop(event_id, None) or summary_of(db, event_id)
+        summary.add(item, reason)
+    _absorb_matching_events(db, summary, loaded)
+    _save_event(db, summary, now=now)
+
+
+def candidate_events(db, item: events.EventCandidate) -> list[tuple]:
+    """Events the item could join: in its time window and, when the item names states, in one
+    of them (the matcher rejects an event in a state the item never mentions), so the
+    expensive comparison runs on a handful of events, not on every one of the window."""
+    window = events.candidate_window(item.published)
+    if not window:
+        return db.execute("SELECT id FROM events ORDER BY last_seen DESC LIMIT 50").fetchall()
+    states = {f.code for f in item.facts if f.kind == "place" and f.code}
+    return _events_overlapping(db, *window, states)
+
+
+def _events_overlapping(db, start: str, end: str, states: set[str], *,
+                        exclude: str | None = None) -> list[tuple]:
+    """Ids of the events whose dates overlap [start, end] (ISO dates, inclusive) and whose state
+    is unknown or one of `states` (any state when `states` is empty): an event in another state
+    cannot be the same operation. Stored bounds may be datetimes: "2026-11-27T10:00" is on the
+    end date, though it sorts after "2026-11-27"."""
+    sql = "SELECT id FROM events WHERE last_published >= ? AND substr(first_published, 1, 10) <= ?"
+    params = [start, end]
+    if exclude is not None:
+        sql += " AND id != ?"
+        params.append(exclude)
+    if states:
+        sql += f" AND (state IS NULL OR state IN ({','.join('?' * len(states))}))"
+        params += sorted(states)
+    return db.execute(sql, params).fetchall()
+
+
+def _absorb_matching_events(db, summary: events.EventSummary,
+                            loaded: dict[str, events.EventSummary] | None = None) -> None:
+    """Arrival order must not split an operation: a follow-up seen before the story it
+    follows starts an event of its own, which joins this one once an item bridges them.
+    `loaded`: summaries of stored events already read in this transaction, unchanged since."""
+    first, last = summary.first_published, summary.last_published
+    if not first or not last:
+        return
+    # Any event whose items could join this one, or this one's items join it.
+    start = events.candidate_window(first)[0]
+    end = (date.fromisoformat(last[:10]) + timedelta(days=events.EVENT_WINDOW_DAYS)).isoformat()
+    states = {summary.state} if summary.state else set()
+    others = [row[0] for row in _events_overlapping(db, start, end, states, exclude=summary.event_id)]
+    loaded = dict(loaded or {})
+    loaded.update((s.event_id, s) for s in summaries_of(db, [i for i in others if i not in loaded]))
+    for other_id in others:
+        other = loaded[other_id]
+        matched = [(member, events.match_event(member.item, [summary])) for member in other.members]
+        if not any(found == summary.event_id for _, (found, _) in matched):
+            continue
+        for member, (_, reason) in matched:
+            summary.add(member.item, f"joined from event {other_id}: {reason or member.reason}")
+        db.execute("DELETE FROM event_items WHERE event_id = ?", [other_id])
+        db.execute("DELETE FROM events WHERE id = ?", [other_id])
+
+
+def _save_event(db, summary: events.EventSummary, *, now: str) -> None:
+    row = summary.row()
+    row["disagreements"] = json.dumps(row["disagreements"]) if row["disagreements"] else None
+    first = db.execute("SELECT first_seen FROM events WHERE id = ?", [summary.event_id]).fetchone()
+    db["events"].upsert({**row, "first_seen": first[0] if first else now, "last_seen": now}, pk="id")
+    for member in summary.item_rows():
+        db.execute("INSERT INTO event_items (event_id, item_id, role, reason, linked_at) VALUES "
+                   "(?, ?, ?, ?, ?) ON CONFLICT (event_id, item_id) DO UPDATE SET role = excluded.role",
+                   [member["event_id"], member["item_id"], member["role"], member["reason"], now])
+        db.execute("UPDATE items SET event_id = ? WHERE id = ?", [summary.event_id, member["item_id"]])
+
+
+def explain(db, item_id: str, fields: dict, intel: dict) -> dict:
+    """What the store would decide for this article, without writing: its near-duplicate
+    original (with the similarity) and its event (with the matcher's reason)."""
+    sig = intel.get("signature") or []
+    decision: dict = {"near_duplicate": None, "event": None}
+    if sig:
+        item_bands = neardup.bands(sig)
+        clauses = " OR ".join("(band = ? AND hash = ?)" for _ in item_bands)
+        params = [v for pair in item_bands for v in pair]
+        best = None
+        for (candidate,) in db.execute(f"SELECT DISTINCT item_id FROM lsh_bands WHERE ({clauses}) "
+                                       f"AND item_id != ? LIMIT {MAX_NEAR_DUP_CANDIDATES}",
+                                       [*params, item_id]).fetchall():
+            row = db.execute("SELECT signature, title FROM items WHERE id = ?", [candidate]).fetchone()
+            if row and row[0]:
+                score = neardup.similarity(sig, json.loads(row[0]))
+                if best is None or score > best["similarity"]:
+                    best = {"item_id": candidate, "title": row[1], "similarity": round(score, 3)}
+        if best:
+            best["is_near_duplicate"] = best["similarity"] >= neardup.NEAR_DUPLICATE_THRESHOLD
+            best["threshold"] = neardup.NEAR_DUPLICATE_THRESHOLD
+        decision["near_duplicate"] = best
+    if intel.get("relevant"):
+        found = [Fact(**fact) for fact in intel.get("facts", [])]
+        # Undated items are placed by when they are seen, as the store does with first_seen.
+        published = fields.get("published") or date.today().isoformat()
+        item = events.EventCandidate.from_text(item_id, fields.get("kind") or "news",
+                                               published, fields.get("title"),
+                                               fields["text"], facts=found, sig=sig)
+        rows = candidate_events(db, item)
+        event_id, reason = events.match_event(item, summaries_of(db, [r[0] for r in rows]))
+        label = db.execute("SELECT label FROM events WHERE id = ?", [event_id]).fetchone() if event_id else None
+        decision["event"] = {"event_id": event_id, "label": label[0] if label else None,
+                             "reason": reason or "no stored event of the same operation: a new one"}
+    return decision
