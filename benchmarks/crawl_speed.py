@@ -33,7 +33,7 @@ from benchmarks.local_site import (REPO_ROOT, CommandRun, LocalSite, rss_feed, r
 from benchmarks.report import Row
 from monitor.extract import extract_article
 from monitor.items import ArticleItem, Page
-from monitor.crawling.pipelines import extract_page
+from monitor.crawling.worker import process_page
 
 FIXTURE_SITE = REPO_ROOT / "tests" / "fixtures" / "site"
 FIXTURE_ARTICLES = ("gov/news/releases/*.html", "news/20*/*/*.html")
@@ -83,7 +83,7 @@ class CrawlSpeed:
     cores: int
     bare_before: float         # bare trafilatura.extract per page, one process, on the served
     bare_after: float          # pages: before monitor's crawl, and after the bare crawl and pool
-    ours_per_page: float       # the extraction worker's job (monitor.crawling.pipelines.extract_page:
+    ours_per_page: float       # the extraction worker's job (monitor.crawling.worker.process_page:
                                # extraction, relevance, facts, MinHash), on the distinct pages
     bare_per_base: float       # bare trafilatura on the distinct pages (same sample as ours)
     cpu_crawl: float           # the crawl process (reactor, parsing, dedup, store)
@@ -146,7 +146,7 @@ class CrawlSpeed:
                 "pool (the limit uses the mean of both timings)", report.millis(self.bare_after),
                 "the same, just before them", report.millis(self.bare_before),
                 report.times(report.ratio(self.bare_after, self.bare_before))),
-            Row(name, "worker time per page: monitor.crawling.pipelines.extract_page (extraction, "
+            Row(name, "worker time per page: monitor.crawling.worker.process_page (extraction, "
                 f"relevance, facts, MinHash; {self.bases} distinct pages, one process)",
                 report.millis(self.ours_per_page),
                 "bare trafilatura.extract on the same pages", report.millis(self.bare_per_base),
@@ -170,7 +170,7 @@ class CrawlSpeed:
                 report.times(report.ratio(crawl_cpu + pool_cpu, self.bare_per_page))),
             Row(name, "end-to-end pages/s beside the bound of monitor's own worker",
                 f"{self.rate:.1f}/s",
-                f"{self.cores} cores / extract_page {report.millis(self.ours_per_page)} per page",
+                f"{self.cores} cores / process_page {report.millis(self.ours_per_page)} per page",
                 f"{self.own_bound:.1f}/s",
                 report.percent(report.ratio(self.rate, self.own_bound))),
             Row(name, "CPU seconds: crawl process / extraction workers / local server / "
@@ -209,7 +209,7 @@ def base_documents(limit: int | None = None, data_dir: str | Path | None = None)
         page = Page(source="bench", url="http://127.0.0.1:1/c0" + path, body=sample,
                     content_type="text/html", item_kind="news")
         start = time.perf_counter()
-        done = extract_page(page)   # the extraction worker's whole job for one page
+        done = process_page(page)   # the extraction worker's whole job for one page
         middle = time.perf_counter()
         trafilatura.extract(sample)
         end = time.perf_counter()

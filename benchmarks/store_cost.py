@@ -258,7 +258,7 @@ def release_text(number: int) -> tuple[str, str]:
 def _intel_articles(serial: int, count: int) -> list[tuple[str, dict, dict]]:
     """(url, article, intel) of new relevant releases; intel computed as the extraction worker
     does (untimed)."""
-    from monitor.crawling.pipelines import analyse
+    from monitor.crawling.worker import analyse
 
     today = date.today().isoformat()
     prepared = []
@@ -381,7 +381,7 @@ NOTES = [
     "(three rounds, so that a change in the machine's load falls on all sizes alike), a fresh "
     f"`Store` saves new {SAVED_WORDS}-word items and duplicates (the text of a random stored item at a new URL), "
     "one transaction each as in a crawl, and new relevant releases of today with the "
-    "intelligence the extraction worker computes for them (`monitor.crawling.pipelines.analyse`, "
+    "intelligence the extraction worker computes for them (`monitor.crawling.worker.analyse`, "
     "untimed), timed apart for the first ones of a fresh `Store` (as a crawl process starts: "
     "the events of their window are read from the database) and as many after them, of the "
     "same states (those events cached); it asks `is_known_url` for random stored links. Figures are "

@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.crawling.pipelines import analyse
+from monitor.crawling.worker import analyse
 from monitor.store import Store
 from tests.crawl_harness import monitor, write_schedule
 from tests.spider_harness import SITE

@@ -261,7 +261,7 @@ def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: 
     """
     from monitor.intel.identity import choose_canonical, content_hash
     from monitor.extract import extract_article, extract_pdf, why_not_article
-    from monitor.crawling.pipelines import analyse
+    from monitor.crawling.worker import analyse
 
     body, url = _read_target(target)
     is_pdf = body[:5] == b"%PDF-"

@@ -1,0 +1,189 @@
+"""The schema: every table, index and trigger, as sqlite-utils migrations applied in order at
+every start (`Store.migrate`). A change to the schema is a new migration, never an edit of one."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("monitor")
+
+
+def utcnow() -> str:
+    """Now as ISO 8601 with an offset (Atom feeds and SQLite date functions both read it)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create({
+        "name": str, "schedule": str, "kind": str, "url": str, "agency": str, "item_kind": str,
+        "added": str, "updated": str, "last_run": int, "last_success": str,
+        "last_new_item": str, "failures_in_row": int, "last_error": str,
+    }, pk="name", not_null={"url"}, defaults={"failures_in_row": 0})
+    db["runs"].create({
+        "id": int, "trigger": str, "schedule": str, "sources": str, "started": str,
+        "ended": str, "status": str, "pid": int, "pages": int, "new": int, "updated": int,
+        "duplicate": int, "unchanged": int, "skipped": int, "errors": int, "message": str,
+    }, pk="id", defaults={"pages": 0, "new": 0, "updated": 0, "duplicate": 0,
+                          "unchanged": 0, "skipped": 0, "errors": 0})
+    db["items"].create({
+        "id": str, "url": str, "canonical_url": str, "source": str, "agency": str, "kind": str,
+        "title": str, "text": str, "description": str, "published": str, "published_from": str,
+        "modified": str, "modified_from": str, "author": str, "site": str, "language": str,
+        "content_type": str, "content_hash": str, "fingerprint": str, "relevance": float,
+        "first_seen": str, "last_seen": str, "last_changed": str, "status": str,
+        "duplicate_of": str, "first_run": int, "last_run": int,
+    }, pk="id", not_null={"url", "canonical_url", "text", "content_hash", "first_seen"},
+        defaults={"status": "live"}, foreign_keys=[("duplicate_of", "items", "id")])
+    db["items"].create_index(["canonical_url"], unique=True)
+    db["items"].create_index(["content_hash"])
+    db["items"].create_index(["published"])
+    db["items"].create_index(["first_seen"])
+    db["items"].create_index(["source"])
+    db["items"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    db["sightings"].create({
+        "id": int, "item_id": str, "url": str, "source": str, "run_id": int,
+        "seen_at": str, "via": str,
+    }, pk="id", foreign_keys=[("item_id", "items", "id")])
+    db["sightings"].create_index(["url"])
+    db["sightings"].create_index(["item_id", "url", "source", "run_id"], unique=True)
+    db["revisions"].create({
+        "id": int, "item_id": str, "title": str, "text": str, "content_hash": str,
+        "published": str, "modified": str, "valid_from": str, "replaced_at": str, "run_id": int,
+    }, pk="id", foreign_keys=[("item_id", "items", "id")])
+    db["revisions"].create_index(["item_id"])
+    db["errors"].create({
+        "id": int, "run_id": int, "source": str, "url": str, "kind": str, "severity": str,
+        "message": str, "at": str,
+    }, pk="id")
+    db["errors"].create_index(["run_id"])
+    db["errors"].create_index(["source", "at"])
+
+
+@migrations()
+def m002_intelligence(db: sqlite_utils.Database) -> None:
+    """Relevance reasons, facts with their spans, near-duplicate bands, events."""
+    # add_column, not transform(): transform() would drop the FTS triggers.
+    db["items"].add_column("relevance_reasons", str)
+    db["items"].add_column("relevant", int)
+    db["items"].add_column("duplicate_score", float)
+    db["items"].add_column("event_id", str)
+    db["facts"].create({
+        "id": int, "item_id": str, "kind": str, "value": str, "code": str, "count": int,
+        "qualifier": str, "start": int, "end": int, "quote": str, "extractor_version": str,
+    }, pk="id", foreign_keys=[("item_id", "items", "id")])
+    db["facts"].create_index(["item_id"])
+    db["facts"].create_index(["kind", "code"])
+    db["lsh_bands"].create({"band": int, "hash": str, "item_id": str},
+                           pk=("band", "hash", "item_id"))
+    db["events"].create({
+        "id": str, "label": str, "state": str, "operation": str, "first_published": str,
+        "last_published": str, "first_seen": str, "last_seen": str, "item_count": int,
+        "arrests": int, "disagreements": str,
+    }, pk="id")
+    db["event_items"].create({"event_id": str, "item_id": str, "role": str, "reason": str,
+                              "linked_at": str}, pk=("event_id", "item_id"),
+                             foreign_keys=[("event_id", "events", "id"), ("item_id", "items", "id")])
+    db["event_items"].create_index(["item_id"])
+
+
+@migrations()
+def m003_daemon(db: sqlite_utils.Database) -> None:
+    """Per-run per-source counts, HTTP validators for cheap re-polls, item re-checks."""
+    db["items"].add_column("checks", int, not_null_default=0)
+    db["items"].add_column("last_checked", str)
+    db["items"].add_column("gone_since", str)
+    db["sources"].add_column("state", str)
+    db["sources"].add_column("state_since", str)
+    db["run_sources"].create({
+        "run_id": int, "source": str, "pages": int, "links": int, "new": int, "updated": int,
+        "duplicate": int, "unchanged": int, "known": int, "not_modified": int, "skipped": int,
+        "errors": int, "gone": int, "status": str,
+    }, pk=("run_id", "source"), foreign_keys=[("run_id", "runs", "id")])
+    db["run_sources"].create_index(["source", "run_id"])
+    db["http_validators"].create({"url": str, "etag": str, "last_modified": str, "updated": str},
+                                 pk="url")
+    db["runs"].create_index(["schedule", "started"])
+
+
+@migrations()
+def m004_remote_jobs(db: sqlite_utils.Database) -> None:
+    """Crawl runs sent to Scrapyd nodes, so no source runs on two nodes at once."""
+    db["remote_jobs"].create({"job": str, "node": str, "run_id": int, "sources": str,
+                              "state": str, "started": str, "ended": str}, pk="job")
+    db["remote_jobs"].create_index(["state"])
+
+
+@migrations()
+def m005_intel_columns(db: sqlite_utils.Database) -> None:
+    """Title facts carry offsets into the title; near-duplicate signatures are kept."""
+    db["facts"].add_column("field", str)
+    db["items"].add_column("signature", str)
+
+
+@migrations()
+def m006_event_indexes(db: sqlite_utils.Database) -> None:
+    """Candidate events are looked up by time window and state for every new relevant item."""
+    db["events"].create_index(["state", "last_published"], if_not_exists=True)
+    db["events"].create_index(["last_published"], if_not_exists=True)
+
+
+@migrations()
+def m007_link_indexes(db: sqlite_utils.Database) -> None:
+    """Near-duplicate linking looked up lsh_bands by item and items by duplicate_of with full
+    scans: 3.3 s per new item at 1M items (benchmarks/store_cost.py)."""
+    db["lsh_bands"].create_index(["item_id"], if_not_exists=True)
+    db["items"].create_index(["duplicate_of"], if_not_exists=True)
+
+
+@migrations()
+def m008_fts_on_text_changes(db: sqlite_utils.Database) -> None:
+    """The full-text index is rewritten only when title or text change. sqlite-utils' update
+    trigger fired on every UPDATE of items, so each sighting (last_seen), relevance, event or
+    near-duplicate link re-tokenised the whole text twice. (Re-running enable_fts with
+    replace=True, or transform(), would bring the old trigger back.)"""
+    db.execute('DROP TRIGGER IF EXISTS "items_au"')
+    db.execute("""
+        CREATE TRIGGER "items_au" AFTER UPDATE OF "title", "text" ON "items" BEGIN
+          INSERT INTO "items_fts" ("items_fts", rowid, "title", "text")
+            VALUES ('delete', old.rowid, old."title", old."text");
+          INSERT INTO "items_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+        END""")
+
+
+@migrations()
+def m009_lsh_bands_one_btree(db: sqlite_utils.Database) -> None:
+    """lsh_bands becomes a WITHOUT ROWID table: one B-tree keyed (band, hash, item_id) instead of
+    a rowid table, its primary-key index and the item_id index of m007, so a new item's 40 bands
+    touch 40 places instead of 120 (at 1M items the three made half the file). An item's old
+    bands are deleted by key, from its stored signature; an item indexed before signatures were
+    stored (m005) gets its signature now."""
+    from monitor.intel import neardup
+
+    legacy = db.execute("SELECT id, text FROM items WHERE signature IS NULL AND EXISTS "
+                        "(SELECT 1 FROM lsh_bands WHERE item_id = items.id)").fetchall()
+    for ident, text in legacy:
+        sig = neardup.signature(text or "")
+        db.execute("UPDATE items SET signature = ? WHERE id = ?", [json.dumps(sig) if sig else None, ident])
+    db.execute("CREATE TABLE lsh_bands_new (band INTEGER, hash TEXT, item_id TEXT, "
+               "PRIMARY KEY (band, hash, item_id)) WITHOUT ROWID")
+    db.execute("INSERT INTO lsh_bands_new SELECT band, hash, item_id FROM lsh_bands "
+               "ORDER BY band, hash, item_id")
+    db.execute("DROP TABLE lsh_bands")
+    db.execute("ALTER TABLE lsh_bands_new RENAME TO lsh_bands")
+
+
+@migrations()
+def m010_event_features(db: sqlite_utils.Database) -> None:
+    """What event matching keeps of a linked item's text (its recurring names, the length of its
+    lead), with the title, text hash and last fact it was computed from: a new process builds the
+    candidates of an item's window without re-reading every text. Items linked before, or changed
+    since (by a process of an earlier version, which does not know the table), are read from
+    their text."""
+    db["event_features"].create({"item_id": str, "keywords": str, "lead_chars": int, "version": int,
+                                 "title": str, "content_hash": str, "last_fact": int},
+                                pk="item_id", foreign_keys=[("item_id", "items", "id")])
