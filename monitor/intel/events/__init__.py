@@ -30,7 +30,6 @@ RANGE_GAP_DAYS = 14
 # A follow-up may revise a total by up to this share (19 -> 23 is 17 %); further apart is another operation.
 REVISION_SHARE = 0.25
 
-ROLES = ("release", "coverage", "follow_up")
 # Version of what `event_keywords` and `lead_length` compute: the store keeps both per item, and
 # ignores those kept under another version. Change it with either function.
 FEATURES_VERSION = 1
