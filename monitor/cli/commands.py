@@ -62,6 +62,12 @@ def start(db_path: str, schedules_dir: str, port: int, no_serve: bool, stop_grac
     from monitor.runs.nodes import configured_nodes
 
     read_schedules(schedules_dir)  # refuse to start on a bad config, with the file and line
+    if not no_serve:  # a daemon that says its desk is up must have one
+        from monitor.desk.server import DEFAULT_HOST, port_problem
+
+        problem = port_problem(DEFAULT_HOST, port)
+        if problem:
+            raise click.ClickException(f"the desk cannot start: {problem} (or --no-serve)")
     setup_logging(db_path)
     daemon = Daemon(db_path, schedules_dir, serve=not no_serve, port=port, stop_grace=stop_grace,
                     nodes=configured_nodes(list(node_urls)))
@@ -86,9 +92,12 @@ def status(db_path: str, schedules_dir: str) -> None:
     from monitor.runs.daemon import next_run_times
     from monitor.runs.health import source_health
     from monitor.runs.locks import LockHeld, daemon_lock
+    from monitor.desk.server import missing_database
     from monitor.store import Store
 
     schedules = read_schedules(schedules_dir)
+    if missing_database(db_path):  # a mistyped --db must not create an empty database
+        raise click.ClickException(missing_database(db_path))
     lock = daemon_lock(db_path)
     try:
         lock.acquire().release()
@@ -423,10 +432,11 @@ def search(query: str, db_path: str, schedules_dir: str, limit: int) -> None:
     Example:
       monitor search "fentanyl operation"
     """
+    from monitor.desk.server import missing_database
     from monitor.store import Store
 
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path}: no database yet; run `monitor crawl` first")
+    if missing_database(db_path):
+        raise click.ClickException(missing_database(db_path))
     with Store(db_path) as store:
         for row in store.search(query, limit=limit):
             click.echo(f"{(row['published'] or '')[:10]:<10}  {row['source']:<18}  {row['title']}")

@@ -7,6 +7,7 @@ and arbitrary SQL can be switched off. The desk binds 127.0.0.1 unless told to b
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -98,6 +99,36 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why the desk cannot listen on host:port (another process holds it, no permission), or
+    None. A trial bind with SO_REUSEADDR, as Datasette's server binds: a port left in
+    TIME_WAIT by a desk that just stopped counts as free, one another process listens on not."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except PermissionError:
+            return f"port {port} needs privileges this user lacks; choose --port above 1023"
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} in use: another process listens on {host}:{port}; "
+                        "stop it or choose another --port (0 picks a free one)")
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+def missing_database(db_path: str | os.PathLike) -> str | None:
+    """A message when the database file does not exist (a mistyped --db must not create an
+    empty one), else None."""
+    path = Path(db_path)
+    if path.is_file():
+        return None
+    if path.exists():
+        return f"{path}: not a database file"
+    return (f"{path}: no such database; check --db (or MONITOR_DB), or create it with "
+            "`monitor crawl` or `monitor start`")
+
+
 def free_port(host: str = DEFAULT_HOST) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.bind((host, 0))
@@ -138,9 +169,14 @@ class DeskServer:
         return f"http://{host}:{self.port}/"
 
     def start(self, timeout: float = READY_TIMEOUT_SECONDS) -> str:
-        """Apply pending migrations, start Datasette, wait until it answers; return its URL."""
+        """Apply pending migrations, start Datasette, wait until it answers; return its URL.
+        A missing database or a port another process holds is a DeskError, before anything
+        is started or created."""
         from monitor.store import Store
 
+        problem = missing_database(self.db_path) or port_problem(self.host, self.port)
+        if problem:
+            raise DeskError(problem)
         if self.public:
             logger.info("the desk listens on %s:%s: anyone who can reach this machine can "
                         "read the database (there is no login)", self.host, self.port)
