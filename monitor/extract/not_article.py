@@ -1,0 +1,103 @@
+"""The rules that say a page is not an article (too short, mostly links, a listing of teasers,
+no prose, an undated about page), each with a reason code."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from monitor.extract.decode import norm
+from monitor.extract.page_metadata import PageMetadata
+
+# Less main text than this is not an article (trafilatura's own MIN_EXTRACTED_SIZE).
+NOT_ARTICLE_MIN_CHARS = 250
+# Main text made mostly of link text (menus, teaser lists) is not an article.
+NOT_ARTICLE_MAX_LINK_SHARE = 0.5
+
+NOT_ARTICLE_REASONS = {
+    "empty": "empty document",
+    "binary": "binary data, not text",
+    "not-html": "not an HTML document",
+    "no-main-text": "no main text found",
+    "too-short": f"main text shorter than {NOT_ARTICLE_MIN_CHARS} characters",
+    "mostly-links": "main text is mostly link text (navigation or a listing)",
+    "listing": "a list of headlines or teasers (a listing or front page)",
+    "undated": "no publication date and marked up as a website, not an article (an about or contact page)",
+    "no-prose": "the main text is mostly digits and symbols (a table or a calendar), not prose",
+}
+NOT_ARTICLE_MIN_LETTER_SHARE = 0.35  # prose is ~75 % letters; an hour grid is under 10 %
+NOT_ARTICLE_MIN_LETTER_SHARE = 0.35  # prose is ~75 % letters; an hour grid is under 10 %
+
+# The link share of longer blocks is not measured: a longer paragraph counts as unlinked.
+_LINK_BLOCK_MAX_CHARS = 600
+_LINK_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "a", "span", "div")
+_DATE_LINE = re.compile(
+    r"^(?:\w+,? )?(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (?:\d{1,2},? )?\d{4}$"
+    r"|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$",
+    re.I,
+)
+
+
+def not_article_reason(tree: HtmlElement, text: str, meta: PageMetadata, *, dated: bool) -> str:
+    if not text:
+        return "no-main-text"
+    if len(text) < NOT_ARTICLE_MIN_CHARS:
+        return "too-short"
+    if sum(ch.isalpha() for ch in text) < NOT_ARTICLE_MIN_LETTER_SHARE * len(text):
+        return "no-prose"
+    lines = text.split("\n\n")
+    shares = _link_shares(tree, {norm(line) for line in lines})
+    link_chars = sum(shares.get(norm(line), 0.0) * len(line) for line in lines)
+    if link_chars > NOT_ARTICLE_MAX_LINK_SHARE * sum(len(line) for line in lines):
+        return "mostly-links"
+    # a listing: several linked headlines, or one date line per teaser
+    headlines = [line for line in lines if shares.get(norm(line), 0.0) >= 0.9 and len(line.split()) >= 4]
+    dates = sum(1 for line in lines if _DATE_LINE.match(line))
+    if (len(headlines) >= 5 and sum(map(len, headlines)) >= 0.2 * len(text)) or dates >= 4:
+        return "listing"
+    # main text taken from teaser cards; a page that declares itself an article is a listicle instead
+    declared_article = meta.declares_article()
+    if not declared_article and len(meta.cards) >= 3:
+        card_words = [set(card.split()) for card in meta.cards.values()]
+        in_cards = sum(len(line) for line in lines if len(line) >= 40 and _inside_any(line, card_words))
+        if in_cards >= 0.5 * len(text):
+            return "listing"
+    if not dated and meta.declares_other_type():
+        return "undated"
+    return ""
+
+
+def _inside_any(line: str, boxes: list[set[str]]) -> bool:
+    words = set(norm(line).split())
+    return any(len(words & box) >= 0.8 * len(words) for box in boxes)
+
+
+def _link_shares(tree: HtmlElement, lines: set[str]) -> dict[str, float]:
+    """Normalised text of each short block of the page that is one of `lines` (normalised main
+    text lines) -> share of it that is link text.
+
+    Same-page links (a table of contents) are not link text, and a text that also appears
+    unlinked (the heading a table of contents points to) keeps its lowest share."""
+    shares: dict[str, float] = {}
+    body = tree.find("body")
+    root = body if body is not None else tree
+    # Inner blocks first: a block's normalised text is never shorter than any of its blocks', so
+    # once one is too long its ancestors are too, and their (longer) texts are never collected.
+    too_long: set[HtmlElement] = set()
+    for element in reversed(list(root.iter(*_LINK_BLOCKS))):
+        if element in too_long:
+            continue
+        text = norm(element.text_content())
+        if len(text) > _LINK_BLOCK_MAX_CHARS:
+            for ancestor in element.iterancestors():
+                if ancestor in too_long:
+                    break
+                too_long.add(ancestor)
+            continue
+        if not text or text not in lines:
+            continue
+        anchors = [element] if element.tag == "a" else element.iter("a")
+        linked = sum(len(norm(a.text_content())) for a in anchors if not (a.get("href") or "#").startswith("#"))
+        shares[text] = min(shares.get(text, 1.0), linked / len(text))
+    return shares
