@@ -328,17 +328,19 @@ def _decisions(db_path: str, canonical: str, fields: dict, intel: dict) -> dict 
     import sqlite3
 
     from monitor.intel.identity import item_id
+    from monitor.store import Store
     from monitor.store.intel_links import explain
 
-    if not Path(db_path).exists():
-        return None
-    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
     try:
-        return explain(conn, item_id(canonical), fields, intel)
+        store = Store.read_only(db_path)
+    except FileNotFoundError:
+        return None
+    try:
+        return explain(store.conn, item_id(canonical), fields, intel)
     except sqlite3.OperationalError:  # a database from before the intelligence tables
         return None
     finally:
-        conn.close()
+        store.close()
 
 
 def _read_target(target: str) -> tuple[bytes, str]:
@@ -403,8 +405,7 @@ def sources_check(names: tuple[str, ...], db_path: str, schedules_dir: str, verb
                            log_level=_log_level(verbose))
         with Store(scratch_db) as store:
             store.migrate()
-            problems = list(store.db.query(
-                "SELECT source, url, kind, message FROM errors ORDER BY id"))
+            problems = store.errors()
     failing = 0
     for source in chosen:
         mine = [p for p in problems if p["source"] == source.name]

@@ -152,19 +152,13 @@ def _last_error(db_path: str, run_id: int | None, source: str) -> str | None:
     if run_id is None:
         return None
     with Store(db_path) as store:
-        row = store.conn.execute("SELECT kind, message FROM errors WHERE run_id = ? AND source = ? "
-                                 "AND severity = 'error' ORDER BY id DESC LIMIT 1",
-                                 [run_id, source]).fetchone()
-    return f"{row[0]}: {row[1]}" if row else None
+        return store.last_error(run_id, source)
 
 
 def _notify(store: Store, run_id: int, changes: list[dict], targets: list[str] | None) -> None:
     targets = list(dict.fromkeys([*(targets or []), *notify.targets_from_env()]))
     if not targets:
         return
-    new_items = [dict(r) for r in store.db.query(
-        "SELECT title, url, source, agency, published FROM items WHERE first_run = ? "
-        "AND coalesce(relevant, 1) = 1 AND duplicate_of IS NULL ORDER BY published DESC", [run_id])]
-    message = notify.run_message(run_id, new_items, changes)
+    message = notify.run_message(run_id, store.new_relevant_items(run_id), changes)
     if message:
         notify.send(targets, *message)

@@ -36,19 +36,12 @@ def source_health(store: Store, names: list[str] | None = None,
                   now: datetime | None = None) -> list[dict]:
     """One row per source with its state and the reason for it."""
     now = now or datetime.now(timezone.utc)
-    sources = list(store.db["sources"].rows_where(order_by="name"))
-    if names is not None:
-        sources = [s for s in sources if s["name"] in names]
     rows = []
-    for source in sources:
+    for source in store.sources(names):
         name = source["name"]
-        recent = [r["published"] for r in store.db.query(
-            "SELECT published FROM items WHERE source = ? AND published IS NOT NULL "
-            "ORDER BY published DESC LIMIT ?", [name, CADENCE_SAMPLE])]
+        recent = store.latest_published(name, CADENCE_SAMPLE)
         interval = usual_interval(recent)
-        runs = list(store.db.query(
-            "SELECT links, status FROM run_sources WHERE source = ? AND status != 'skipped' "
-            "AND not_modified = 0 ORDER BY run_id DESC LIMIT 10", [name]))  # a 304 shows no links
+        runs = store.recent_source_runs(name, 10)
         newest = _parse(recent[0]) if recent else None
         last_new = max([d for d in (newest, _parse(source["last_new_item"])) if d], default=None)
         state, reason = "ok", ""
@@ -82,10 +75,9 @@ def update_states(store: Store, names: list[str]) -> list[dict]:
     changes = []
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     for row in source_health(store, names):
-        current = store.db["sources"].get(row["name"])
-        if current["state"] != row["state"]:
-            if current["state"] is not None:
-                changes.append({**row, "previous": current["state"]})
-            with store.write() as db:
-                db["sources"].update(row["name"], {"state": row["state"], "state_since": now})
+        previous = store.source_state(row["name"])
+        if previous != row["state"]:
+            if previous is not None:
+                changes.append({**row, "previous": previous})
+            store.set_source_state(row["name"], row["state"], since=now)
     return changes

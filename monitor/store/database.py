@@ -57,6 +57,20 @@ class Store:
         self.conn = connect(self.path, busy_timeout=busy_timeout)
         self.db = sqlite_utils.Database(self.conn)
 
+    @classmethod
+    def read_only(cls, path: str | os.PathLike) -> "Store":
+        """An existing database opened for reading only (`monitor inspect`): nothing is
+        created, migrated or written. FileNotFoundError when there is none at `path`."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no database at {path}")
+        store = cls.__new__(cls)
+        store.path = path
+        store.conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True,
+                                     check_same_thread=False)
+        store.db = sqlite_utils.Database(store.conn)
+        return store
+
     def close(self) -> None:
         self.conn.close()
 
@@ -100,6 +114,50 @@ class Store:
                     db["sources"].update(source.name, row)
                 else:
                     db["sources"].insert({**row, "added": now, "failures_in_row": 0})
+
+    def sources(self, names: list[str] | None = None) -> list[dict]:
+        """The configured sources' rows, by name; only `names` when given."""
+        rows = list(self.db["sources"].rows_where(order_by="name"))
+        return rows if names is None else [row for row in rows if row["name"] in names]
+
+    def latest_published(self, source: str, limit: int) -> list[str]:
+        """The newest publication dates of a source's items, newest first."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT published FROM items WHERE source = ? AND published IS NOT NULL "
+            "ORDER BY published DESC LIMIT ?", [source, limit])]
+
+    def recent_source_runs(self, source: str, limit: int) -> list[dict]:
+        """A source's last crawled runs (links found, status), newest first; a 304 answer shows
+        no links, so runs that were not modified are left out."""
+        return list(self.db.query(
+            "SELECT links, status FROM run_sources WHERE source = ? AND status != 'skipped' "
+            "AND not_modified = 0 ORDER BY run_id DESC LIMIT ?", [source, limit]))
+
+    def source_state(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT state FROM sources WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def set_source_state(self, name: str, state: str, *, since: str) -> None:
+        with self.write() as db:
+            db["sources"].update(name, {"state": state, "state_since": since})
+
+    def errors(self) -> list[dict]:
+        """Every recorded problem (source, url, kind, message), oldest first."""
+        return list(self.db.query("SELECT source, url, kind, message FROM errors ORDER BY id"))
+
+    def last_error(self, run_id: int, source: str) -> str | None:
+        """`kind: message` of the last error a run recorded for a source."""
+        row = self.conn.execute("SELECT kind, message FROM errors WHERE run_id = ? AND source = ? "
+                                "AND severity = 'error' ORDER BY id DESC LIMIT 1",
+                                [run_id, source]).fetchone()
+        return f"{row[0]}: {row[1]}" if row else None
+
+    def new_relevant_items(self, run_id: int) -> list[dict]:
+        """The relevant originals a run found first (what a notification lists)."""
+        return [dict(row) for row in self.db.query(
+            "SELECT title, url, source, agency, published FROM items WHERE first_run = ? "
+            "AND coalesce(relevant, 1) = 1 AND duplicate_of IS NULL ORDER BY published DESC",
+            [run_id])]
 
     def start_run(self, *, trigger: str, schedule: str | None, sources: list[str]) -> int:
         with self.write() as db:
@@ -285,6 +343,23 @@ class Store:
             db.execute("UPDATE items SET status = 'gone', gone_since = coalesce(gone_since, ?), "
                        "checks = checks + 1, last_checked = ?, last_run = ? WHERE id = ?",
                        [now, now, run_id, item_id])
+
+    def earlier_sighting(self, url: str, source: str, *, before: str) -> dict | None:
+        """The item a source sighted at this URL before `before` (an ISO time: the start of
+        the current run), with its stored `modified`; None when it did not."""
+        row = self.conn.execute(
+            "SELECT items.id, items.modified FROM sightings JOIN items ON items.id = sightings.item_id "
+            "WHERE sightings.url = ? AND sightings.source = ? AND sightings.seen_at < ? LIMIT 1",
+            [canonical_url(url), source, before]).fetchone()
+        return {"item_id": row[0], "modified": row[1]} if row else None
+
+    def last_run_blocks(self, source: str) -> list[dict]:
+        """The `blocked` errors (bot challenges) of the newest run that crawled this source."""
+        rows = self.conn.execute(
+            "SELECT url, message FROM errors WHERE source = ? AND kind = 'blocked' AND run_id = "
+            "(SELECT max(run_id) FROM run_sources WHERE source = ? AND status != 'skipped') "
+            "ORDER BY id", [source, source]).fetchall()
+        return [{"url": url, "message": message} for url, message in rows]
 
     def validators(self, url: str) -> dict | None:
         """The ETag / Last-Modified a source URL answered with last time."""
