@@ -4,7 +4,7 @@ kill, then let the next run complete and check that nothing was lost or stored t
     python -m benchmarks.crash                # 50 kills against the fixture site
     python -m benchmarks.crash --runs 200 --seed 7
 
-Each trial crawls the fixture site (tests/fixtures/site, served on 127.0.0.1) into a new database
+Each trial crawls the fixture site (tests/fixture_server.py, served on 127.0.0.1) into a new database
 and kills `monitor crawl` with SIGKILL after a random delay: during start-up, migrations, item
 transactions or the closing of the run. Right before the kill it reads the items committed so
 far. After the kill: `PRAGMA integrity_check` is ok, the FTS index passes its own integrity

@@ -34,8 +34,9 @@ from benchmarks.report import Row
 from monitor.extract import extract_article
 from monitor.items import ArticleItem, Page
 from monitor.crawling.worker import process_page
+from monitor.desk.static_site import SAMPLE_SITE
 
-FIXTURE_SITE = REPO_ROOT / "tests" / "fixtures" / "site"
+FIXTURE_SITE = SAMPLE_SITE  # the fixture site's article pages are the sample newsroom's
 FIXTURE_ARTICLES = ("gov/news/releases/*.html", "news/20*/*/*.html")
 PLACEHOLDER = b"{{base}}"
 PAGES_PER_SOURCE = 250

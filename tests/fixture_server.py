@@ -1,8 +1,10 @@
-"""A real local HTTP server for the offline fixture site (tests/fixtures/site/).
+"""A real local HTTP server for the offline fixture site: the sample newsroom that ships with
+`monitor demo` (monitor/desk/sample_site/) with the test-only files of tests/fixtures/site_extras/
+in front of it.
 
-It serves static files with ``{{base}}`` replaced by its own base URL, answers
-conditional requests, logs every request for assertions, and offers a few
-edge-case routes (status codes, slow answers, dropped connections, loops).
+It is the package's `StaticSite` ({{base}} replaced by its own base URL, conditional requests
+answered) with a request log for assertions and edge-case routes (status codes, slow answers,
+dropped connections, redirect loops, oversize bodies, a gzip bomb, a lying charset).
 Run ``python -m tests.fixture_server`` to use it from another process: it prints
 one ``READY <base_url>`` line once listening and exits 0 on SIGTERM/SIGINT.
 """
@@ -10,10 +12,8 @@ one ``READY <base_url>`` line once listening and exits 0 on SIGTERM/SIGINT.
 from __future__ import annotations
 
 import argparse
-import email.utils
 import gzip
-import hashlib
-import html
+import shutil
 import signal
 import socket
 import struct
@@ -22,16 +22,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Callable
-from urllib.parse import parse_qs, unquote, urlsplit
 
-DEFAULT_ROOT = Path(__file__).resolve().parent / "fixtures" / "site"
-PLACEHOLDER = b"{{base}}"
-# Files whose bytes get {{base}} substituted; everything else is served verbatim.
-TEXT_SUFFIXES = {".html", ".htm", ".xml", ".atom", ".json", ".txt"}
+from monitor.desk.static_site import SAMPLE_SITE, StaticHandler, StaticSite, content_type_for
+
+# The test-only files (broken links, a broken PDF, a robots.txt that disallows /private/ and the
+# page behind it, the README documenting all of it), served in front of the sample newsroom.
+SITE_EXTRAS = Path(__file__).resolve().parent / "fixtures" / "site_extras"
+SITE_ROOTS = (SITE_EXTRAS, SAMPLE_SITE)
 LOGGED_HEADERS = (
     "User-Agent",
     "If-None-Match",
@@ -44,20 +43,35 @@ MAX_SLOW_SECONDS = 30.0
 MAX_OVERSIZE_BYTES = 64 * 1024 * 1024
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 
-_CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8",
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-    ".pdf": "application/pdf",
-    ".css": "text/css; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-}
+__all__ = ["SITE_EXTRAS", "SITE_ROOTS", "FixtureServer", "RequestRecord", "content_type_for",
+           "copy_site", "site_file", "site_files"]
+
+
+def site_file(relpath: str) -> Path:
+    """The file the fixture server serves for a path under the site (extras first)."""
+    for root in SITE_ROOTS:
+        candidate = root / relpath.lstrip("/")
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"no fixture site file {relpath!r} in {', '.join(map(str, SITE_ROOTS))}")
+
+
+def site_files() -> dict[str, Path]:
+    """Every file the fixture site serves, by its path under the site ("gov/index.html")."""
+    files: dict[str, Path] = {}
+    for root in SITE_ROOTS:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                files.setdefault(path.relative_to(root).as_posix(), path)
+    return files
+
+
+def copy_site(destination: Path) -> Path:
+    """A copy of the fixture site as one directory (the extras over the sample newsroom), for a
+    test that changes files."""
+    for root in reversed(SITE_ROOTS):
+        shutil.copytree(root, destination, dirs_exist_ok=True)
+    return destination
 
 
 @dataclass(frozen=True)
@@ -76,80 +90,8 @@ class RequestRecord:
         return None
 
 
-def content_type_for(relpath: str) -> str:
-    """The Content-Type for a file path relative to the site root."""
-    path = Path(relpath)
-    suffix = path.suffix.lower()
-    if suffix == ".xml" and "rss" in path.parts[:-1]:
-        return "application/rss+xml; charset=utf-8"
-    if path.name == "feed.json":
-        return "application/feed+json; charset=utf-8"
-    return _CONTENT_TYPES.get(suffix, "application/octet-stream")
-
-
-def etag_for(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def _etag_matches(header: str, etag: str) -> bool:
-    if header.strip() == "*":
-        return True
-    # Weak comparison, as RFC 9110 prescribes for If-None-Match.
-    wanted = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
-
-
-def _not_modified_since(header: str, mtime: float) -> bool:
-    try:
-        since = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return False
-    if since is None or since.tzinfo is None:
-        return False
-    return int(mtime) <= int(since.timestamp())
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], owner: FixtureServer) -> None:
-        self.owner = owner
-        self.open_sockets: set[socket.socket] = set()
-        self.sockets_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def process_request_thread(self, request, client_address):  # type: ignore[no-untyped-def]
-        with self.sockets_lock:
-            self.open_sockets.add(request)
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            with self.sockets_lock:
-                self.open_sockets.discard(request)
-
-    def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
-        # Clients hanging up (timeouts, /drop tests) are expected here; stay quiet.
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)):
-            return
-        super().handle_error(request, client_address)
-
-    def close_open_connections(self) -> None:
-        with self.sockets_lock:
-            sockets = list(self.open_sockets)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+class _Handler(StaticHandler):
     server_version = "FixtureServer/1.0"
-    timeout = 60  # idle keep-alive connections are closed after this
 
     # -- logging -----------------------------------------------------------
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -161,106 +103,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, status: int | None) -> None:
         headers = {name: self.headers[name] for name in LOGGED_HEADERS if self.headers.get(name) is not None}
-        self.server.owner._append(RequestRecord(self.command, self.path, status, headers))
+        self.site._append(RequestRecord(self.command, self.path, status, headers))
 
     # -- entry points --------------------------------------------------------
-    def do_GET(self) -> None:
-        self._dispatch(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._dispatch(send_body=False)
-
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(min(length, 1024 * 1024))
-        self._send_html(HTTPStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", send_body=True, extra={"Allow": "GET, HEAD"})
+        self.send_html(HTTPStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", extra={"Allow": "GET, HEAD"})
 
-    def _dispatch(self, send_body: bool) -> None:
-        parts = urlsplit(self.path)
-        path = unquote(parts.path)
-        query = parse_qs(parts.query)
+    def route(self, path: str, query: dict[str, list[str]], send_body: bool) -> bool:
         route = _ROUTES.get(path)
         if route is not None:
             route(self, query, send_body)
         elif path.startswith("/status/"):
             self._route_status(path.removeprefix("/status/"), send_body)
         else:
-            self._serve_file(path, send_body)
-
-    # -- helpers ---------------------------------------------------------------
-    def _send(self, status: int, body: bytes, content_type: str, send_body: bool, extra: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        for name, value in (extra or {}).items():
-            self.send_header(name, value)
-        no_body = status in (204, 304) or 100 <= status < 200
-        if not no_body:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if send_body and not no_body:
-            self.wfile.write(body)
-
-    def _send_html(self, status: int, message: str, send_body: bool, extra: dict[str, str] | None = None) -> None:
-        text = html.escape(message)
-        body = (
-            f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} {text}</title></head>"
-            f"<body><h1>{status} {text}</h1></body></html>\n"
-        ).encode()
-        self._send(status, body, "text/html; charset=utf-8", send_body, extra)
-
-    def _resolve(self, path: str) -> tuple[Path, str] | None:
-        """Map a URL path to (file, relpath) inside the root, or None."""
-        root = self.server.owner.root
-        segments = [s for s in path.split("/") if s]
-        if any(s in (".", "..") or s.startswith(".") or "\\" in s for s in segments):
-            return None
-        candidate = root.joinpath(*segments) if segments else root
-        if path.endswith("/") or not segments:
-            candidate = candidate / "index.html"
-        try:
-            resolved = candidate.resolve()
-        except OSError:
-            return None
-        if not resolved.is_relative_to(root) or not resolved.is_file():
-            return None
-        return resolved, resolved.relative_to(root).as_posix()
-
-    def _serve_file(self, path: str, send_body: bool) -> None:
-        found = self._resolve(path)
-        if found is None:
-            # A directory without its trailing slash: redirect like most servers do.
-            if not path.endswith("/") and self._resolve(path + "/") is not None:
-                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-                self.send_header("Location", self.server.owner.base_url + path + "/")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self._send_html(HTTPStatus.NOT_FOUND, "Not Found", send_body)
-            return
-        file, relpath = found
-        body = file.read_bytes()
-        if file.suffix.lower() in TEXT_SUFFIXES:
-            body = body.replace(PLACEHOLDER, self.server.owner.base_url.encode("ascii"))
-        mtime = file.stat().st_mtime
-        etag = etag_for(body)
-        validators = {"ETag": etag, "Last-Modified": email.utils.formatdate(mtime, usegmt=True)}
-        if_none_match = self.headers.get("If-None-Match")
-        if_modified_since = self.headers.get("If-Modified-Since")
-        # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.1.3).
-        if if_none_match is not None:
-            not_modified = _etag_matches(if_none_match, etag)
-        elif if_modified_since is not None:
-            not_modified = _not_modified_since(if_modified_since, mtime)
-        else:
-            not_modified = False
-        if not_modified:
-            self.send_response(HTTPStatus.NOT_MODIFIED)
-            for name, value in validators.items():
-                self.send_header(name, value)
-            self.end_headers()
-            return
-        self._send(HTTPStatus.OK, body, content_type_for(relpath), send_body, validators)
+            return False
+        return True
 
     # -- dynamic routes --------------------------------------------------------
     def _route_status(self, code_text: str, send_body: bool) -> None:
@@ -269,29 +129,29 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             code = 0
         if not 200 <= code <= 599:
-            self._send_html(HTTPStatus.NOT_FOUND, "Not Found", send_body)
+            self.send_html(HTTPStatus.NOT_FOUND, "Not Found", send_body)
             return
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = "Status"
-        extra = {"Location": self.server.owner.base_url + "/status/200"} if code in REDIRECT_CODES else None
+        extra = {"Location": self.site.base_url + "/status/200"} if code in REDIRECT_CODES else None
         if code == 503:
             extra = {"Retry-After": "1"}
-        self._send_html(code, phrase, send_body, extra)
+        self.send_html(code, phrase, send_body, extra)
 
     def _route_slow(self, query: dict[str, list[str]], send_body: bool) -> None:
         try:
             seconds = float(query.get("seconds", ["1"])[0])
         except ValueError:
-            self._send_html(HTTPStatus.BAD_REQUEST, "seconds must be a number", send_body)
+            self.send_html(HTTPStatus.BAD_REQUEST, "seconds must be a number", send_body)
             return
         seconds = min(max(seconds, 0.0), MAX_SLOW_SECONDS)
         time.sleep(seconds)
         if query.get("file"):  # a fixture file served late: a source that keeps a run busy
-            self._serve_file(query["file"][0], send_body)
+            self.serve_file(query["file"][0], send_body)
             return
-        self._send_html(HTTPStatus.OK, f"Slow response after {seconds:g} seconds", send_body)
+        self.send_html(HTTPStatus.OK, f"Slow response after {seconds:g} seconds", send_body)
 
     def _route_drop(self, query: dict[str, list[str]], send_body: bool) -> None:
         self._record(None)
@@ -301,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route_redirect_loop(self, query: dict[str, list[str]], send_body: bool) -> None:
         self.send_response(HTTPStatus.FOUND)
-        self.send_header("Location", self.server.owner.base_url + "/redirect-loop")
+        self.send_header("Location", self.site.base_url + "/redirect-loop")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -309,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             size = int(query.get("bytes", [str(5 * 1024 * 1024)])[0])
         except ValueError:
-            self._send_html(HTTPStatus.BAD_REQUEST, "bytes must be an integer", send_body)
+            self.send_html(HTTPStatus.BAD_REQUEST, "bytes must be an integer", send_body)
             return
         size = min(max(size, 0), MAX_OVERSIZE_BYTES)
         self.send_response(HTTPStatus.OK)
@@ -326,7 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
             remaining -= len(piece)
 
     def _route_gzip_bomb(self, query: dict[str, list[str]], send_body: bool) -> None:
-        self._send(HTTPStatus.OK, _gzip_bomb(), "text/html; charset=utf-8", send_body, {"Content-Encoding": "gzip"})
+        self.send(HTTPStatus.OK, _gzip_bomb(), "text/html; charset=utf-8", send_body, {"Content-Encoding": "gzip"})
 
     def _route_wrong_charset(self, query: dict[str, list[str]], send_body: bool) -> None:
         # Header claims UTF-8, the bytes are windows-1252 (curly quotes, e-acute).
@@ -335,7 +195,7 @@ class _Handler(BaseHTTPRequestHandler):
             "<body><h1>Caf\u00e9 owner \u201cstunned\u201d by raid</h1>"
             "<p>The owner of the caf\u00e9 said she was \u201ccompletely stunned.\u201d</p></body></html>"
         )
-        self._send(HTTPStatus.OK, text.encode("cp1252"), "text/html; charset=utf-8", send_body)
+        self.send(HTTPStatus.OK, text.encode("cp1252"), "text/html; charset=utf-8", send_body)
 
 
 _Route = Callable[[_Handler, dict[str, list[str]], bool], None]
@@ -359,66 +219,17 @@ def _gzip_bomb() -> bytes:
     return _GZIP_BOMB
 
 
-class FixtureServer:
-    """Threaded HTTP server for the fixture site, bound to 127.0.0.1.
+class FixtureServer(StaticSite):
+    """The fixture site (default: the extras over the sample newsroom, or the roots given) on
+    127.0.0.1, with the edge-case routes and a request log. ``requests`` is a snapshot of every
+    request served so far (a list of RequestRecord). A context manager."""
 
-    Use as a context manager or call start()/stop(). ``requests`` is a snapshot
-    of every request served so far (a list of RequestRecord).
-    """
+    handler = _Handler
 
-    def __init__(self, root: str | Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.root = Path(root if root is not None else DEFAULT_ROOT).resolve()
-        if not self.root.is_dir():
-            raise NotADirectoryError(f"fixture root is not a directory: {self.root}")
-        self.host = host
-        self.port = port
+    def __init__(self, *roots: str | Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self._log: list[RequestRecord] = []
         self._log_lock = threading.Lock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle -------------------------------------------------------------
-    def start(self) -> FixtureServer:
-        if self._httpd is not None:
-            raise RuntimeError("server already started")
-        self._httpd = _Server((self.host, self.port), self)
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fixture-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.close_open_connections()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> FixtureServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- addresses -------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, path: str) -> str:
-        """Absolute URL for a path on this server, e.g. url('/gov/index.html')."""
-        return self.base_url + ("" if path.startswith("/") else "/") + path
+        super().__init__(*(roots or SITE_ROOTS), host=host, port=port)
 
     # -- request log -------------------------------------------------------------
     def _append(self, record: RequestRecord) -> None:
@@ -442,7 +253,9 @@ class FixtureServer:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fixture_server", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", default=str(DEFAULT_ROOT), help="directory to serve (default: tests/fixtures/site)")
+    parser.add_argument("--root", action="append", default=[],
+                        help="a directory to serve; repeat for more, the first that has a path wins "
+                             "(default: tests/fixtures/site_extras, then monitor/desk/sample_site)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: 0, any free port)")
     args = parser.parse_args(argv)
 
@@ -453,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    with FixtureServer(root=args.root, port=args.port) as server:
+    with FixtureServer(*args.root, port=args.port) as server:
         print(f"READY {server.base_url}", flush=True)
         while not stop.wait(0.5):
             pass

@@ -1,16 +1,14 @@
 """Events: a release, its coverage and follow-ups are one event; look-alike operations stay apart;
 disagreeing counts are recorded."""
 
-from pathlib import Path
-
 import pytest
 
 from benchmarks.intel import load_labelled
 from monitor.intel.events import (EVENT_WINDOW_DAYS, EventCandidate, EventSummary, candidate_window, group_events,
                             match_event)
 from monitor.extract import extract_article
+from monitor.desk.static_site import SAMPLE_SITE as SITE
 
-SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 MA_PAGES = {
     "release": ("gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html", "press_release"),
     "seed": ("news/2019/11/ice-arrests-19-in-massachusetts.html", "news"),

@@ -9,10 +9,11 @@ import pytest
 from monitor.extract import extract_article
 from monitor.intel.facts import (DEMONYMS, EXTRACTOR_VERSION, KINDS, Fact, extract_facts, headline_count,
                            merged_nationalities, parse_number, primary_state)
+from monitor.desk.static_site import SAMPLE_SITE
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "fixtures" / "seed" / "000_e6764a2a34d389f4.txt"  # from ../shared/seed
-SEED_PAGE = REPO / "tests" / "fixtures" / "site" / "news" / "2019" / "11" / "ice-arrests-19-in-massachusetts.html"
+SEED_PAGE = SAMPLE_SITE / "news" / "2019" / "11" / "ice-arrests-19-in-massachusetts.html"
 SEED_TITLE = "ICE arrests 19 in Massachusetts during 4-day operation"
 SEED_NATIONALITIES = {"BS": 1, "BR": 4, "CV": 4, "DO": 6, "FR": 1, "GT": 1, "HT": 2}
 

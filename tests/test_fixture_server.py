@@ -18,15 +18,16 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from lxml import etree, html
 
-from tests.fixture_server import DEFAULT_ROOT, FixtureServer, content_type_for
+from tests.fixture_server import SITE_EXTRAS, FixtureServer, content_type_for, site_file, site_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SITE = DEFAULT_ROOT
+# Every file the fixture site serves, by its path under the site (the extras win).
+FILES = site_files()
 SEED_FILE = Path(__file__).resolve().parent / "fixtures" / "seed" / "000_e6764a2a34d389f4.txt"
 MA_RELEASE = "/gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html"
 MA_ARCHIVE = "/gov/news/releases/archive/ice-arrests-19-massachusetts-4-day-operation.html"
 SEED_STORY = "/news/2019/11/ice-arrests-19-in-massachusetts.html"
-# Links that are broken on purpose (see tests/fixtures/site/README.md).
+# Links that are broken on purpose (see tests/fixtures/site_extras/README.md).
 DELIBERATELY_MISSING = {"/gov/news/releases/removed-release.html"}
 # Namespace and vocabulary identifiers are not links; no other absolute URL may appear.
 ALLOWED_ABSOLUTE = {
@@ -37,9 +38,9 @@ ALLOWED_ABSOLUTE = {
     "https://jsonfeed.org/version/1.1",
     "https://schema.org",
 }
-TEXT_FILES = sorted(p for p in SITE.rglob("*") if p.suffix in {".html", ".xml", ".atom", ".json", ".txt"})
-RELEASE_PAGES = sorted((SITE / "gov/news/releases").glob("*.html"))
-STORY_PAGES = sorted((SITE / "news").glob("20*/*/*.html"))
+TEXT_FILES = sorted(p for p in FILES.values() if p.suffix in {".html", ".xml", ".atom", ".json", ".txt"})
+RELEASE_PAGES = sorted(p for name, p in FILES.items() if re.fullmatch(r"gov/news/releases/[^/]+\.html", name))
+STORY_PAGES = sorted(p for name, p in FILES.items() if re.fullmatch(r"news/20[^/]*/[^/]+/[^/]+\.html", name))
 
 
 def fetch(
@@ -55,7 +56,8 @@ def fetch(
 
 
 def rel(path: Path) -> str:
-    return "/" + path.relative_to(SITE).as_posix()
+    """The URL path the site serves a fixture file at."""
+    return "/" + next(name for name, file in FILES.items() if file == path)
 
 
 def substituted(path: Path, base: str = "http://127.0.0.1:8000") -> str:
@@ -149,7 +151,7 @@ def test_content_type_for_is_pure() -> None:
 
 
 def test_binary_files_are_served_verbatim(site_server: FixtureServer) -> None:
-    path = SITE / "gov/news/releases/ice-hsi-annual-report-summary.pdf"
+    path = site_file("gov/news/releases/ice-hsi-annual-report-summary.pdf")
     status, headers, body = fetch(site_server, rel(path))
     assert status == 200
     assert body == path.read_bytes()
@@ -214,7 +216,7 @@ def test_if_modified_since_last_modified_gives_304(site_server: FixtureServer) -
 
 
 def test_if_modified_since_older_date_gives_200(site_server: FixtureServer) -> None:
-    mtime = (SITE / SEED_STORY.lstrip("/")).stat().st_mtime
+    mtime = site_file(SEED_STORY).stat().st_mtime
     older = email.utils.formatdate(mtime - 3600, usegmt=True)
     assert fetch(site_server, SEED_STORY, {"If-Modified-Since": older})[0] == 200
 
@@ -324,7 +326,7 @@ def test_site_url_is_base_url(site_server: FixtureServer, site_url: str) -> None
 
 def test_context_manager_stops_server(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("<p>{{base}}</p>")
-    with FixtureServer(root=tmp_path) as server:
+    with FixtureServer(tmp_path) as server:
         base = server.base_url
         assert fetch(server, "/")[2] == f"<p>{base}</p>".encode()
         port = server.port
@@ -417,16 +419,14 @@ def test_every_base_link_points_to_an_existing_file() -> None:
             url_path = unquote(urlsplit(target).path)
             if url_path in DELIBERATELY_MISSING:
                 continue
-            file = SITE / url_path.lstrip("/")
-            if url_path.endswith("/"):
-                file = file / "index.html"
-            if not file.is_file():
+            name = url_path.lstrip("/") + ("index.html" if url_path.endswith("/") else "")
+            if name not in FILES:
                 broken.append(f"{rel(path)} -> {target}")
     assert broken == []
 
 
 def test_deliberately_missing_links_are_documented() -> None:
-    readme = (SITE / "README.md").read_text(encoding="utf-8")
+    readme = (SITE_EXTRAS / "README.md").read_text(encoding="utf-8")
     for path in DELIBERATELY_MISSING:
         assert path in readme
 
@@ -439,8 +439,8 @@ def test_no_absolute_url_except_base_and_namespaces() -> None:
 
 
 def test_readme_lists_every_fixture_file() -> None:
-    readme = (SITE / "README.md").read_text(encoding="utf-8")
-    missing = [rel(p) for p in SITE.rglob("*") if p.is_file() and p.name != "README.md" and rel(p) not in readme]
+    readme = (SITE_EXTRAS / "README.md").read_text(encoding="utf-8")
+    missing = ["/" + name for name in FILES if name != "README.md" and "/" + name not in readme]
     assert missing == []
 
 
@@ -457,8 +457,8 @@ def test_article_pages_parse_with_title_date_canonical_and_length(path: Path) ->
 
 
 def test_archive_copy_has_same_text_and_no_canonical() -> None:
-    main = html.fromstring(substituted(SITE / MA_RELEASE.lstrip("/")))
-    archive = html.fromstring(substituted(SITE / MA_ARCHIVE.lstrip("/")))
+    main = html.fromstring(substituted(site_file(MA_RELEASE)))
+    archive = html.fromstring(substituted(site_file(MA_ARCHIVE)))
     assert archive.xpath("//link[@rel='canonical']") == []
     assert "Archived content" in archive.text_content()
     assert "Archived content" not in main.text_content()
@@ -469,7 +469,7 @@ def test_archive_copy_has_same_text_and_no_canonical() -> None:
 def test_seed_story_body_is_the_seed_text_without_its_footer_line() -> None:
     seed = SEED_FILE.read_text(encoding="utf-8")
     story_text, footer_line = seed.rsplit("\n", 1)
-    doc = html.fromstring(substituted(SITE / SEED_STORY.lstrip("/")))
+    doc = html.fromstring(substituted(site_file(SEED_STORY)))
     assert article_text(doc) == story_text.strip()
     assert doc.xpath("//div[@class='story-body']/h2/text()") == ["ICE vs. Law Enforcement"]
     assert doc.xpath("//footer[@class='site-footer']//h3/text()") == [footer_line]
@@ -479,7 +479,7 @@ def test_seed_story_body_is_the_seed_text_without_its_footer_line() -> None:
 def test_newsroom_pages_list_every_release_once() -> None:
     listed = []
     for name in ["index.html", "page/2.html", "page/3.html"]:
-        doc = html.fromstring(substituted(SITE / "gov/newsroom" / name))
+        doc = html.fromstring(substituted(site_file("gov/newsroom/" + name)))
         listed += doc.xpath("//li[contains(@class,'news-teaser')]//h2/a/@href")
         assert doc.xpath("//link[@rel='alternate']") == []
         has_next = bool(doc.xpath("//a[@rel='next']"))
@@ -488,7 +488,7 @@ def test_newsroom_pages_list_every_release_once() -> None:
 
 
 def test_gov_home_advertises_rss_feed() -> None:
-    doc = html.fromstring(substituted(SITE / "gov/index.html"))
+    doc = html.fromstring(substituted(site_file("gov/index.html")))
     feeds = doc.xpath("//link[@rel='alternate' and @type='application/rss+xml']")
     assert [(f.get("title"), f.get("href")) for f in feeds] == [("ICE News Releases", "http://127.0.0.1:8000/gov/rss/news.xml")]
 
@@ -499,13 +499,13 @@ def test_xml_files_are_well_formed(path: Path) -> None:
 
 
 def test_json_feed_is_valid_json_feed() -> None:
-    feed = json.loads(substituted(SITE / "news/feed.json"))
+    feed = json.loads(substituted(site_file("news/feed.json")))
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert len(feed["items"]) == 3
 
 
 def test_atom_seed_entry_has_tracking_parameters_and_fragment() -> None:
-    root = etree.fromstring(substituted(SITE / "news/feed.atom").encode())
+    root = etree.fromstring(substituted(site_file("news/feed.atom")).encode())
     hrefs = root.xpath("//a:entry/a:link/@href", namespaces={"a": "http://www.w3.org/2005/Atom"})
     assert "http://127.0.0.1:8000" + SEED_STORY + "?utm_source=rss&utm_medium=feed&utm_campaign=news#comments" in hrefs
     assert len(hrefs) == len(STORY_PAGES)
@@ -513,13 +513,12 @@ def test_atom_seed_entry_has_tracking_parameters_and_fragment() -> None:
 
 def test_pdf_release_has_extractable_text_and_broken_pdf_does_not() -> None:
     import pypdf
-    releases = SITE / "gov/news/releases"
-    reader = pypdf.PdfReader(releases / "ice-hsi-annual-report-summary.pdf", strict=True)
+    reader = pypdf.PdfReader(site_file("gov/news/releases/ice-hsi-annual-report-summary.pdf"), strict=True)
     text = " ".join(reader.pages[0].extract_text().split())
     assert text.startswith("HSI releases fiscal year 2019 annual report summary January 15, 2020")
     assert "more than 37,000 criminal arrests" in text
     with pytest.raises(pypdf.errors.PyPdfError):
-        pypdf.PdfReader(releases / "broken.pdf").pages[0].extract_text()
+        pypdf.PdfReader(site_file("gov/news/releases/broken.pdf")).pages[0].extract_text()
 
 
 def test_committed_pdfs_match_their_generator() -> None:

@@ -1,16 +1,14 @@
 """Near-duplicates: MinHash signatures and LSH bands find syndicated copies and light edits through the
 band index; independent reports and paraphrases of one event are not near-duplicates."""
 
-from pathlib import Path
-
 import pytest
 from trafilatura.deduplication import content_fingerprint
 
 from monitor.extract import extract_article, simhash
 from monitor.intel.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands,
                              reference_signature, shingles, signature, similarity)
+from monitor.desk.static_site import SAMPLE_SITE as SITE
 
-SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 
 STORY = ("Federal immigration officers arrested 34 people in a five-day sweep across New Jersey last week, U.S. "
          "Immigration and Customs Enforcement said Tuesday, and blamed state rules that limit cooperation between "

@@ -2,15 +2,14 @@
 every decision carries readable reasons."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from monitor.extract import extract_article
 from monitor.intel.relevance import (_NEGATIVE_RES, _POSITIVE_RES, RELEVANCE_MODES, Relevance, decide,
                                score_relevance)
+from monitor.desk.static_site import SAMPLE_SITE as SITE
 
-SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 
 ARREST_STORY = ("A four-day sting operation in Massachusetts has led to the arrests of 19 individuals who have been "
                 "convicted of or charged with drug trafficking, ICE said Wednesday.")

@@ -4,15 +4,13 @@ changed one keeps its old version, a removed one is marked gone, never deleted."
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests.crawl_harness import monitor, write_schedule
-from tests.fixture_server import FixtureServer
-from tests.spider_harness import SITE
+from tests.fixture_server import FixtureServer, copy_site
 
 SOURCES = [
     {"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE"},
@@ -27,9 +25,8 @@ RELEASE = "/gov/news/releases/ice-arrests-41-connecticut-5-day-operation.html"
 @pytest.fixture
 def own_site(tmp_path):
     """A private copy of the fixture site that a test may change, served on its own port."""
-    root = tmp_path / "site"
-    shutil.copytree(SITE, root)
-    with FixtureServer(root=root) as server:
+    root = copy_site(tmp_path / "site")
+    with FixtureServer(root) as server:
         yield server, root
 
 

@@ -12,27 +12,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from monitor.desk import server as desk
+from monitor.desk.static_site import SAMPLE_SITE, StaticSite
 
 logger = logging.getLogger(__name__)
 
-SITE_ROOT = Path(__file__).resolve().parent / "sample_site"
-PLACEHOLDER = b"{{base}}"  # replaced by the server's own base URL in text files
 CRAWL_TIMEOUT_SECONDS = 300
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8", ".xml": "application/xml; charset=utf-8",
-    ".atom": "application/atom+xml; charset=utf-8", ".json": "application/feed+json; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".svg": "image/svg+xml", ".pdf": "application/pdf",
-}
-TEXT_SUFFIXES = {".html", ".xml", ".atom", ".json", ".txt"}
 # The demo's sources: the agency's feed and paginated newsroom, the paper's feed and news
 # sitemap, and a retired feed (404) so that source health and errors have something to show.
 DEMO_SOURCES = [
@@ -47,72 +35,6 @@ DEMO_SOURCES = [
 
 class DemoError(Exception):
     """The demo could not be prepared (the crawl failed)."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        path = unquote(urlsplit(self.path).path)
-        file = self.server.resolve(path)
-        if file is None:
-            self.send_error(HTTPStatus.NOT_FOUND)
-            return
-        body = file.read_bytes()
-        if file.suffix in TEXT_SUFFIXES:
-            body = body.replace(PLACEHOLDER, self.server.base_url.encode("ascii"))
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", CONTENT_TYPES.get(file.suffix, "application/octet-stream"))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        logger.debug("demo site: " + format, *args)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.base_url = f"http://127.0.0.1:{self.server_address[1]}"
-
-    def resolve(self, path: str) -> Path | None:
-        """The file for a URL path, never outside the root; directories serve index.html."""
-        parts = [p for p in path.split("/") if p]
-        if any(p.startswith(".") for p in parts):
-            return None
-        candidate = self.root.joinpath(*parts)
-        if path.endswith("/") or not parts:
-            candidate = candidate / "index.html"
-        candidate = candidate.resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
-            return None
-        return candidate
-
-
-class DemoSite:
-    """The sample newsroom on 127.0.0.1 (a free port), in a background thread."""
-
-    def __init__(self, root: Path = SITE_ROOT) -> None:
-        self._server = _Server(root.resolve())
-        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-site",
-                                        daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    def __enter__(self) -> "DemoSite":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
 
 
 def write_demo_schedule(directory: Path, base_url: str) -> Path:
@@ -152,7 +74,7 @@ def run_demo(*, host: str = desk.DEFAULT_HOST, port: int = desk.DEFAULT_PORT,
              on_ready: Callable[[str], None] | None = None) -> int:
     """Serve the sample newsroom, crawl it, and run the desk on the result until Ctrl-C or
     SIGTERM. Without `db_path` the database is temporary. Returns the desk's exit status."""
-    with tempfile.TemporaryDirectory(prefix="monitor-demo-") as scratch, DemoSite() as site:
+    with tempfile.TemporaryDirectory(prefix="monitor-demo-") as scratch, StaticSite(SAMPLE_SITE) as site:
         database = Path(db_path) if db_path else Path(scratch) / "demo.db"
         progress(f"Serving the sample newsroom at {site.base_url}/")
         schedules = Path(scratch) / "schedules"
