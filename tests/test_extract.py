@@ -197,9 +197,9 @@ def test_meta_date_strings_are_normalised_to_iso_8601():
     assert (article.published, article.published_from) == ("2019-11-06T10:00:00-05:00", "meta:pubdate")
 
 
-def test_date_found_only_in_text_is_recorded_as_htmldate():
+def test_date_found_only_in_text_is_recorded_from_its_line():
     article = extract_article(page("cp1252_no_charset.html"), "https://www.riverside.example/news/cafe-owner")
-    assert (article.published, article.published_from) == ("2019-11-12", "htmldate")
+    assert (article.published, article.published_from) == ("2019-11-12", "text:posted")
     assert article.modified is None and article.modified_from is None
 
 

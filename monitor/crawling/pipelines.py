@@ -89,9 +89,7 @@ class StorePipeline(DatabaseComponent):
 
     def process_item(self, item):
         if isinstance(item, CrawlProblem):
-            self.store.record_error(run_id=self.run_id, source=item.source, url=item.url,
-                                    kind=item.kind, message=item.message, severity=item.severity)
-            counter = "skipped" if item.severity == "skip" else "errors"
+            counter = self.store.record(dataclasses.asdict(item), run_id=self.run_id)
             self.stats.inc_value(f"monitor/{counter}/{item.source}")
             return item
         if isinstance(item, ItemGone):
@@ -100,14 +98,10 @@ class StorePipeline(DatabaseComponent):
             return item
         if isinstance(item, ArticleItem):
             page = item.page
-            item.outcome, item.item_id = self.store.save_article(
-                item.article, url=page.url, requested_url=page.requested_url,
-                source=page.source, agency=page.agency, item_kind=page.item_kind,
-                via=page.via, run_id=self.run_id, intel=item.intel)
-            self.stats.inc_value(f"monitor/{item.outcome}/{page.source}")
-            if page.recheck_of:
-                self.store.mark_checked(page.recheck_of)
             page.body = b""  # the text is stored; do not keep the raw page in memory
+            item.outcome, item.item_id = self.store.save(
+                item.article, dataclasses.asdict(page), run_id=self.run_id, intel=item.intel)
+            self.stats.inc_value(f"monitor/{item.outcome}/{page.source}")
         return item
 
 

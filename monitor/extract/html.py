@@ -85,6 +85,8 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
             main_text = balanced_text
     meta = PageMetadata(tree, url)
     published, published_from = meta.published()
+    if published is None:
+        published, published_from = meta.stated_published()
     found = trafilatura_metadata(tree, url, with_date=published is None)
     title = bounded_title(clean(found.title))
     main_text = _without_title(main_text, title)

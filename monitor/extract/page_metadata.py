@@ -107,6 +107,10 @@ _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnew
 _OTHER_PAGE_TYPES = {"aboutpage", "contactpage", "collectionpage", "searchresultspage", "profilepage", "faqpage",
                      "product"}
 _UPDATE_HINT = re.compile(r"updat|modif|revis", re.I)
+_STATED_DATE = re.compile(r"(?P<label>release date|date released|date of release|published(?: on)?|"
+                          r"posted(?: on)?|date)\s*:?\s+(?P<date>(?:[A-Za-z]{3,9},?\s+)?"
+                          r"(?:\d{1,2}/\d{1,2}/\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}))"
+                          r"(?:\s*(?:at\s+)?\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)?\s*$", re.I)
 
 
 class PageMetadata:
@@ -197,6 +201,25 @@ class PageMetadata:
             value = iso_date(element.get("datetime"))
             if value:
                 return value, "time[datetime]"
+        return None, None
+
+    def stated_published(self) -> tuple[str | None, str | None]:
+        """A date the page states only in its text, on a labelled line of its own ("Release Date:
+        Fri, 08/07/2026", "Published May 31, 2025"), read month first as US newsrooms write it
+        (htmldate reads "06/05/2023" as 6 May). Lines in navigation, footers, asides and teaser
+        cards date other pages."""
+        scopes = self.tree.xpath("//article | //main | //*[@role='main']") or [self.tree]
+        for scope in scopes:
+            for element in scope.iter("p", "div", "span", "li", "time", "small", "strong", "em", "dd"):
+                text = norm(element.text_content())
+                if len(text) > 60 or not (match := _STATED_DATE.match(text)):
+                    continue
+                if element.xpath("ancestor::nav | ancestor::footer | ancestor::aside") or any(
+                        ancestor in self.cards for ancestor in element.iterancestors()):
+                    continue
+                value = iso_date(match["date"])
+                if value:
+                    return value, "text:" + match["label"].lower().split()[0]
         return None, None
 
     @cached_property

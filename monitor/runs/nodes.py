@@ -287,18 +287,11 @@ def import_items(store: Store, run_id: int, records: list[dict],
         kind = record.get("type")
         if kind == "article":
             page = record["page"]
-            outcome, _ = store.save_article(
-                record["article"], url=page["url"], requested_url=page.get("requested_url"),
-                source=page["source"], agency=page.get("agency"), item_kind=page.get("item_kind"),
-                via=page.get("via"), run_id=run_id, intel=record.get("intel"))
-            if page.get("recheck_of"):
-                store.mark_checked(page["recheck_of"])
+            outcome, _ = store.save(record["article"], page, run_id=run_id,
+                                    intel=record.get("intel"))
             counts[page["source"]][outcome] += 1
         elif kind == "problem":
-            store.record_error(run_id=run_id, source=record.get("source"), url=record.get("url"),
-                               kind=record["kind"], message=record["message"],
-                               severity=record.get("severity", "error"))
-            counts[record.get("source")]["skipped" if record.get("severity") == "skip" else "errors"] += 1
+            counts[record.get("source")][store.record(record, run_id=run_id)] += 1
         elif kind == "gone":
             store.mark_gone(record["item_id"], run_id=run_id)
             counts[record["source"]]["gone"] += 1

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -235,6 +235,28 @@ class Store:
                                       "severity": severity, "message": message[:2000], "at": utcnow()})
 
     # -- items ------------------------------------------------------------------------------
+
+    def save(self, article: dict, page: Mapping, *, run_id: int | None,
+             intel: dict | None) -> tuple[str, str]:
+        """One fetched article as a crawl hands it over, by the local pipeline or from a Scrapyd
+        node's feed alike: `page` holds where it came from (url, requested_url, source, agency,
+        item_kind, via, recheck_of). A re-checked item is marked checked. (outcome, item id)."""
+        outcome, ident = self.save_article(
+            article, url=page["url"], requested_url=page.get("requested_url"),
+            source=page["source"], agency=page.get("agency"), item_kind=page.get("item_kind"),
+            via=page.get("via"), run_id=run_id, intel=intel)
+        if page.get("recheck_of"):
+            self.mark_checked(page["recheck_of"])
+        return outcome, ident
+
+    def record(self, problem: Mapping, *, run_id: int | None) -> str:
+        """One crawl problem (source, url, kind, message, severity); returns the run counter it
+        adds to: `skipped` for a skip, else `errors`."""
+        severity = problem.get("severity") or "error"
+        self.record_error(run_id=run_id, source=problem.get("source"), url=problem.get("url"),
+                          kind=problem["kind"], message=problem["message"], severity=severity)
+        return "skipped" if severity == "skip" else "errors"
+
 
     def is_known_url(self, url: str) -> bool:
         """Has a page at this URL (in canonical spelling) been stored or sighted already?"""
