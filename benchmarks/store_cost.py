@@ -187,9 +187,11 @@ INSERTS = {
 }
 
 
-def grow(db_path: Path, target: int) -> int:
+def grow(db_path: Path, target: int, *, rows_for=None, inserts: dict | None = None) -> int:
     """Bulk-insert synthetic items (with their sightings, bands, facts and events) until
-    `target` are stored."""
+    `target` are stored. `rows_for(number, now)` and `inserts` replace `_rows_for` and
+    `INSERTS` (the desk benchmark's variant of the same items)."""
+    rows_for, inserts = rows_for or _rows_for, inserts or INSERTS
     with Store(db_path) as store:
         store.migrate()
     conn = sqlite3.connect(db_path)
@@ -202,13 +204,13 @@ def grow(db_path: Path, target: int) -> int:
         start = conn.execute("SELECT count(*) FROM items").fetchone()[0]
         now = "2023-11-14T12:00:00+00:00"
         for first in range(start, target, BATCH):
-            batch: dict[str, list[tuple]] = {table: [] for table in INSERTS}
+            batch: dict[str, list[tuple]] = {table: [] for table in inserts}
             for number in range(first, min(first + BATCH, target)):
-                for table, rows in _rows_for(number, now).items():
+                for table, rows in rows_for(number, now).items():
                     batch[table].extend(rows)
             batch["lsh_bands"].sort()   # index order: far fewer pages touched per batch
             with conn:
-                for table, sql in INSERTS.items():
+                for table, sql in inserts.items():
                     conn.executemany(sql, batch[table])
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return conn.execute("SELECT count(*) FROM items").fetchone()[0]
