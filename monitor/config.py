@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
-SOURCE_KINDS = ("auto", "feed", "sitemap", "listing")
+SOURCE_KINDS = ("auto", "feed", "sitemap", "listing", "doj_api")
 ITEM_KINDS = ("press_release", "news")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HOST_PATTERN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A-Za-z0-9_.-]+)$")
@@ -27,8 +27,10 @@ SCHEDULE_KEYS = {"every", "cron", "jitter", "description", "enabled", "time_limi
                  "source"}
 SOURCE_KEYS = {
     "name", "url", "kind", "agency", "item_kind", "follow", "pages", "enabled",
-    "allow_offsite", "max_items", "description", "relevance",
+    "allow_offsite", "max_items", "description", "relevance", "delay", "content", "components",
+    "feed_only",
 }
+MAX_DELAY_SECONDS = 3600  # a host spacing longer than an hour is a typo
 RELEVANCE_MODES = ("mark", "keep_all", "relevant_only")
 
 
@@ -62,6 +64,10 @@ class Source:
     max_items: int = 200            # article links taken from one source per run
     allow_offsite: bool = False     # follow article links to other hosts (news-search feeds)
     relevance: str = "mark"         # mark | keep_all | relevant_only (see README)
+    delay: float = 0.0              # least seconds between two requests to the source's host
+    content: str | None = None      # CSS selector of the part of an article page to extract
+    components: tuple[str, ...] = ()  # doj_api: keep releases of these DOJ components only
+    feed_only: bool = False         # feed: store entries' titles and summaries, fetch nothing
     enabled: bool = True
     schedule: str = ""
     description: str | None = None
@@ -71,7 +77,10 @@ class Source:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Source":
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "components" in fields:  # a JSON list (a Scrapyd job) back into a tuple
+            fields["components"] = tuple(fields["components"] or ())
+        return cls(**fields)
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,19 @@ def check_url(url: object) -> str:
     except ValueError:
         raise ValueError(f"port out of range in {url!r}") from None
     return url.strip()
+
+
+def check_css_selector(selector: object) -> str:
+    """A CSS selector that parsel (Scrapy's selectors) can use, or ValueError."""
+    from cssselect import GenericTranslator, SelectorError  # Scrapy's own dependency
+
+    if not isinstance(selector, str) or not selector.strip():
+        raise ValueError('expected a CSS selector such as ".nr-body"')
+    try:
+        GenericTranslator().css_to_xpath(selector)
+    except SelectorError as exc:
+        raise ValueError(f"not a valid CSS selector {selector!r}: {exc}") from None
+    return selector
 
 
 def check_cron(expression: object) -> str:
@@ -279,7 +301,7 @@ def _load_source(raw: object, index: int, schedule: str, fail) -> Source:
     agency = raw.get("agency")
     if agency is not None and not isinstance(agency, str):
         raise fail("expected a string such as \"ICE\"", "agency", index, name)
-    item_kind = raw.get("item_kind", "press_release" if agency else "news")
+    item_kind = raw.get("item_kind", "press_release" if agency or kind == "doj_api" else "news")
     if item_kind not in ITEM_KINDS:
         raise fail(f"must be one of {', '.join(ITEM_KINDS)}, got {item_kind!r}",
                    "item_kind", index, name)
@@ -293,6 +315,35 @@ def _load_source(raw: object, index: int, schedule: str, fail) -> Source:
     if relevance not in RELEVANCE_MODES:
         raise fail(f"must be one of {', '.join(RELEVANCE_MODES)}, got {relevance!r}",
                    "relevance", index, name)
+    delay = 0.0
+    if "delay" in raw:
+        try:
+            delay = parse_duration(raw["delay"]).total_seconds()
+        except ValueError as exc:
+            raise fail(str(exc), "delay", index, name) from None
+        if delay > MAX_DELAY_SECONDS:
+            raise fail(f"at most {MAX_DELAY_SECONDS // 60}m, got {raw['delay']!r}", "delay", index, name)
+    content = raw.get("content")
+    if content is not None:
+        try:
+            check_css_selector(content)
+        except ValueError as exc:
+            raise fail(str(exc), "content", index, name) from None
+        if kind == "doj_api":
+            raise fail("a doj_api source fetches no page; 'content' applies to article pages",
+                       "content", index, name)
+    components = raw.get("components", [])
+    if not isinstance(components, list) or not all(isinstance(c, str) and c.strip()
+                                                   for c in components):
+        raise fail('expected a list of DOJ component names, e.g. ["USAO - Massachusetts"]',
+                   "components", index, name)
+    if components and kind != "doj_api":
+        raise fail(f"only a doj_api source has components (this one is kind {kind!r})",
+                   "components", index, name)
+    feed_only = _bool(raw.get("feed_only", False), fail, "feed_only", index, name)
+    if feed_only and kind != "feed":
+        raise fail(f"feed_only needs kind = \"feed\" (this one is kind {kind!r})",
+                   "feed_only", index, name)
     numbers = {}
     for key, default, low, high in (("pages", 3, 1, 1000), ("max_items", 200, 1, 100000)):
         value = raw.get(key, default)
@@ -302,6 +353,8 @@ def _load_source(raw: object, index: int, schedule: str, fail) -> Source:
     return Source(
         name=name, url=url, kind=kind, agency=agency, item_kind=item_kind, follow=follow,
         pages=numbers["pages"], max_items=numbers["max_items"], relevance=relevance,
+        delay=delay, content=content, components=tuple(c.strip() for c in components),
+        feed_only=feed_only,
         allow_offsite=_bool(raw.get("allow_offsite", False), fail, "allow_offsite", index, name),
         enabled=_bool(raw.get("enabled", True), fail, "enabled", index, name),
         schedule=schedule, description=raw.get("description"),

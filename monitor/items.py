@@ -16,6 +16,11 @@ ERROR_KINDS: dict[str, str] = {
                        "other than the source's own (MONITOR_DENY_PRIVATE_HOSTS)",
     "limit": "a trap was cut short: the source used its request budget "
              "(MONITOR_MAX_REQUESTS_PER_SOURCE) or nested sitemap indexes too deep",
+    "blocked": "the site answered with a bot challenge (Akamai, Cloudflare, PerimeterX, "
+               "Incapsula) instead of the page: recorded, never stored, never followed",
+    "rate_limited": "the host answered 429 (or 503 with Retry-After): not retried when it asks "
+                    "for more than a minute; the host is left alone for the rest of the run",
+    "bad_api": "an API answer that is not the expected JSON (doj_api)",
     "bad_feed": "a feed that could not be parsed or has no entries",
     "bad_sitemap": "a sitemap that could not be parsed",
     "bad_entry": "a feed or sitemap entry without a usable link",
@@ -49,6 +54,9 @@ class Page:
     hint: dict = field(default_factory=dict)  # title / published / summary seen in the feed
     recheck_of: str | None = None  # the stored item this fetch re-checks
     relevance_mode: str = "mark"   # the source's choice: mark | keep_all | relevant_only
+    # An article already made from the source's own fields (an API record, a feed-only entry):
+    # stored without extraction; `body` is then empty.
+    prepared: dict | None = None
 
 
 @dataclass

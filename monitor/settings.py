@@ -40,6 +40,8 @@ MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_NOTIFY": ("", "apprise URLs (space or comma separated) notified after every run."),
     "MONITOR_DENY_PRIVATE_HOSTS": (True, "Refuse requests to private, loopback and link-local addresses on hosts other than the source's own."),
     "MONITOR_MAX_REQUESTS_PER_SOURCE": (1000, "Most requests one source may make in one run, retries and redirects included (0 = no limit)."),
+    # A 429/503 asking for a longer wait is not retried; its host is left alone until the next run.
+    "MONITOR_MAX_RETRY_AFTER": ("60", "Longest Retry-After (seconds) waited out within a run; a longer one leaves the host alone until the next run."),
 }
 
 
@@ -100,6 +102,13 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.crawling.middlewares.SafeRobotsTxtMiddleware": 100,
     "monitor.crawling.middlewares.ConditionalSourceRequests": 110,
     "monitor.crawling.middlewares.RequestBudget": 115,  # counts only requests that will be downloaded
+    "monitor.crawling.middlewares.HostPacing": 120,  # after robots.txt: its Crawl-delay is known
+    "monitor.crawling.middlewares.RateLimits": 560,  # its responses before RetryMiddleware (550)
+    # after decompression (590), before meta refresh (580) and retries: a challenge is never followed
+    "monitor.crawling.middlewares.BotWallDetector": 585,
+}
+SPIDER_MIDDLEWARES = {
+    "monitor.crawling.middlewares.KnownEntryFilter": 950,  # entries stored from a source's own fields
 }
 ITEM_PIPELINES = {
     "monitor.crawling.pipelines.ExtractPipeline": 100,

@@ -20,9 +20,11 @@ from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError,
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from monitor.config import SOURCE_KINDS, Source, check_url
-from monitor.crawling.exceptions import AlreadyStored, OverBudget, PrivateAddressRefused
+from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, PrivateAddressRefused,
+                                         RateLimited)
 from monitor.intel.identity import canonical_url
 from monitor.items import CrawlProblem, ItemGone, Page
+from spiders.doj_api import DojApi
 from spiders.formats.feed import looks_like_feed, parse_feed
 from spiders.formats.listing import article_links, feed_links, next_page
 from spiders.formats.sitemap import looks_like_sitemap, parse_sitemap
@@ -35,7 +37,7 @@ MAX_SITEMAP_DEPTH = 2
 MAX_ADVERTISED_FEEDS = 3
 
 
-class SourceSpider(scrapy.Spider):
+class SourceSpider(DojApi, scrapy.Spider):
     """Crawls many configured sources in one process (`monitor crawl` uses it), or one source
     given on the command line:
 
@@ -68,7 +70,10 @@ class SourceSpider(scrapy.Spider):
                 allow_offsite=str(allow_offsite).lower() in ("1", "true", "yes"),
                 max_items=int(max_items or 200), schedule="cli")]
         self.sources = {s.name: s for s in sources}
-        self.rechecks = [r for r in rechecks or [] if r["source"] in self.sources]
+        # A doj_api or feed-only source is never fetched at its items' own URLs.
+        self.rechecks = [r for r in rechecks or [] if r["source"] in self.sources
+                         and self.sources[r["source"]].kind != "doj_api"
+                         and not self.sources[r["source"]].feed_only]
         self.articles_requested: Counter[str] = Counter()
         self.seen_articles: set[str] = set()
         self.seen_listings: set[str] = set()
@@ -81,7 +86,10 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self):
         for source in self.sources.values():
-            yield self.source_request(source, source.url, kind=source.kind, page=1)
+            if source.kind == "doj_api":
+                yield self.doj_api_request(source, 0)
+            else:
+                yield self.source_request(source, source.url, kind=source.kind, page=1)
         for item in self.rechecks:  # stored items due for a look for changes or removal
             yield scrapy.Request(item["url"], callback=self.parse_recheck, errback=self.on_error,
                                  dont_filter=True, priority=-10,
@@ -185,7 +193,30 @@ class SourceSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"monitor/links/{source.name}", len(feed.entries))
         for entry in feed.entries:
             hint = {"title": entry.title, "published": entry.published, "summary": entry.summary}
-            yield from self.article_requests(source, entry.link, via=response.url, hint=hint)
+            if source.feed_only:
+                yield from self.feed_only_page(source, entry, response)
+            else:
+                yield from self.article_requests(source, entry.link, via=response.url, hint=hint)
+
+    def feed_only_page(self, source: Source, entry, response: Response):
+        """A feed entry stored as it is (title, summary, date): the article is not fetched."""
+        requests = list(self.article_requests(source, entry.link, via=response.url))
+        if not requests or not isinstance(requests[0], scrapy.Request):
+            yield from requests  # a problem (no link, unsafe link), or a link already taken
+            return
+        url = requests[0].url
+        text = entry.summary or entry.title
+        if not text:
+            yield CrawlProblem(source.name, url, "bad_entry", "feed entry without a title or summary")
+            return
+        prepared = {"url": url, "title": entry.title, "text": text, "description": entry.summary,
+                    "published": entry.published, "published_from": "feed" if entry.published else None,
+                    "modified": None, "modified_from": None, "author": None, "site": None,
+                    "language": None, "canonical_url": None}
+        yield Page(source=source.name, url=url, body=b"", requested_url=url,
+                   content_type=_content_type(response) or "application/rss+xml",
+                   agency=source.agency, item_kind=source.item_kind, via=response.url,
+                   relevance_mode=source.relevance, prepared=prepared)
 
     def follow_sitemap(self, response: Response, source: Source, body: bytes):
         sitemap = parse_sitemap(body)
@@ -297,8 +328,17 @@ def classify_failure(failure) -> tuple[str, str]:
         return "private_address", str(exc)
     if failure.check(OverBudget):
         return "limit", str(exc)
+    if failure.check(Blocked):
+        return "blocked", str(exc)
+    if failure.check(RateLimited):
+        return "rate_limited", str(exc)
     if failure.check(HttpError):
         response = exc.response
+        if response.status == 429 or (response.status == 503 and response.headers.get(b"Retry-After")):
+            wait = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+            asked = f", Retry-After {wait[:40]}" if wait else ""
+            return "rate_limited", (f"HTTP {response.status} {_reason(response.status)}{asked}; "
+                                    f"tried again next run")
         location = (response.headers.get(b"Location") or b"").decode("latin-1").strip()
         scheme = urlsplit(location).scheme.lower() if 300 <= response.status < 400 else ""
         if scheme and scheme not in ("http", "https"):

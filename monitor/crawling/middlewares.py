@@ -1,13 +1,18 @@
 """Downloader middlewares: never call private addresses of other hosts, cap each source's
-requests, skip articles already stored, obey robots.txt without a race."""
+requests, skip articles already stored, obey robots.txt without a race and its Crawl-delay,
+space requests to a host, recognise bot challenges and rate limits; and a spider middleware
+for entries stored from a source's own fields."""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import time
 from collections import Counter
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
@@ -17,7 +22,12 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from monitor.crawling.database import DatabaseComponent
-from monitor.crawling.exceptions import AlreadyStored, OverBudget, PrivateAddressRefused
+from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, PrivateAddressRefused,
+                                         RateLimited)
+from monitor.items import CrawlProblem, Page
+from monitor.store.schema import utcnow
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -165,22 +175,201 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
     to a new host started together. The parser is stored before the Deferred fires, so read it
     from there."""
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        _robots_logger.addFilter(_one_line)  # idempotent: a filter is added once
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
         parser = await super().robot_parser(request)
         stored = self._parsers.get(urlparse_cached(request).netloc)
-        return parser if stored is None or isinstance(stored, Deferred) else stored
+        parser = parser if stored is None or isinstance(stored, Deferred) else stored
+        if parser is not None:  # HostPacing spaces the host's requests by it
+            delay = parser.crawl_delay(request.headers.get(b"User-Agent") or self._default_useragent)
+            if delay:
+                request.meta["robots_crawl_delay"] = delay
+        return parser
+
+
+_robots_logger = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """robots.txt of an unreachable host: one log line, not a traceback (the page's own
+    request fails too and is recorded as a `connection` error)."""
+    if record.exc_info:
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
+def pace_slot(crawler: Crawler, request: Request, seconds: float) -> float:
+    """Space the requests of this request's download slot (its host) `seconds` apart, start to
+    start, one at a time, without jitter, from now to the end of the run; a slower pace set
+    before stays. Returns the pace in force."""
+    downloader = crawler.engine.downloader
+    key = downloader.get_slot_key(request)
+    wanted = downloader.per_slot_settings.setdefault(key, {})
+    seconds = max(seconds, wanted.get("delay", 0), crawler.settings.getfloat("DOWNLOAD_DELAY"))
+    wanted.update(concurrency=1, delay=seconds, jitter=0)  # a slot made (again) later
+    slot = downloader.slots.get(key)
+    if slot is not None:
+        slot.concurrency, slot.delay, slot.jitter = 1, seconds, 0
+    request.meta["autothrottle_dont_adjust_delay"] = True
+    return seconds
+
+
+class HostPacing:
+    """One request at a time, N seconds apart, to a host that asks for it: its robots.txt
+    Crawl-delay, a source's `delay` key, or a request's `min_delay` (the DOJ News API's four
+    requests a second). AutoThrottle never lowers such a host's delay."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._configured: dict[str, float] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "HostPacing":
+        return cls(crawler)
+
+    def configured(self) -> dict[str, float]:
+        """host -> the longest `delay` of the sources on it."""
+        if self._configured is None:
+            self._configured = {}
+            for source in (getattr(self.crawler.spider, "sources", None) or {}).values():
+                host = origin(source.url)[0]
+                if getattr(source, "delay", 0) and host:
+                    self._configured[host] = max(self._configured.get(host, 0), source.delay)
+        return self._configured
+
+    def process_request(self, request: Request) -> None:
+        wanted = max(self.configured().get(origin(request.url)[0], 0),
+                     float(request.meta.get("robots_crawl_delay") or 0),
+                     float(request.meta.get("min_delay") or 0))
+        if wanted > 0:
+            pace_slot(self.crawler, request, wanted)
+        return None
+
+
+# Bot challenges: (vendor, markers in the body, statuses they count on; None = any status).
+CHALLENGE_SIGNS: tuple[tuple[str, tuple[bytes, ...], tuple[int, ...] | None], ...] = (
+    ("Akamai", (b"bm-verify", b"powered and protected by akamai"), None),
+    ("Cloudflare", (b"cf-chl", b"just a moment...", b"/cdn-cgi/challenge-platform/"), (403, 429, 503)),
+    ("PerimeterX", (b"px-captcha", b"_pxappid", b"perimeterx"), (403, 429)),
+    ("Incapsula", (b"_incapsula_resource", b"incapsula incident id"), None),
+)
+CHALLENGE_MAX_BYTES = 64 * 1024  # challenge pages are small; a long page is the real thing
+
+
+def bot_challenge(status: int, headers, body: bytes) -> str | None:
+    """The vendor whose bot challenge this response is, or None."""
+    if (headers.get(b"cf-mitigated") or b"").lower() == b"challenge":
+        return "Cloudflare"
+    if len(body) > CHALLENGE_MAX_BYTES:
+        return None
+    lowered = body.lower()
+    for vendor, markers, statuses in CHALLENGE_SIGNS:
+        if (statuses is None or status in statuses) and any(m in lowered for m in markers):
+            return vendor
+    return None
+
+
+class BotWallDetector:
+    """A response that is a bot challenge (Akamai bm-verify, Cloudflare "Just a moment",
+    PerimeterX, Incapsula) fails its request with `Blocked`, naming the vendor: never stored,
+    never followed (no meta refresh, no retry, no challenge script). monitor respects the wall."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "BotWallDetector":
+        return cls(crawler)
+
+    def process_response(self, request: Request, response):
+        vendor = bot_challenge(response.status, response.headers, response.body)
+        if vendor is None:
+            return response
+        self.stats.inc_value(f"monitor/blocked/{request.meta.get('source')}")
+        raise Blocked(vendor, f"HTTP {response.status}, {len(response.body)} bytes")
+
+
+RATE_LIMIT_STATUSES = (429, 503)
+
+
+def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date; None when absent or unreadable."""
+    text = (value or b"").decode("latin-1").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class RateLimits:
+    """429, or 503 with Retry-After: a wait of up to MONITOR_MAX_RETRY_AFTER seconds spaces
+    the host's requests that far apart (the retry then waits it out); a longer one is not
+    retried, and the host is left alone for the rest of the run (every later request to it
+    fails with `RateLimited`). The next run tries again."""
+
+    def __init__(self, crawler: Crawler, longest: float) -> None:
+        self.crawler = crawler
+        self.longest = longest
+        self.closed: dict[str, str] = {}  # host -> why it is left alone
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RateLimits":
+        return cls(crawler, crawler.settings.getfloat("MONITOR_MAX_RETRY_AFTER"))
+
+    def process_request(self, request: Request) -> None:
+        host = origin(request.url)[0]
+        if host in self.closed:
+            raise RateLimited(f"{host} {self.closed[host]}; left alone for the rest of the run")
+        return None
+
+    def process_response(self, request: Request, response):
+        if response.status not in RATE_LIMIT_STATUSES:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            return response  # a plain 503 or 429: the retry middleware's business
+        host = origin(request.url)[0]
+        if wait > self.longest:
+            self.closed[host] = f"answered HTTP {response.status} asking to wait {wait:.0f}s"
+            self.crawler.stats.inc_value(f"monitor/rate_limited/{request.meta.get('source')}")
+            raise RateLimited(f"HTTP {response.status} from {host} with Retry-After {wait:.0f}s "
+                              f"(more than {self.longest:g}s): not retried; the host is left "
+                              f"alone for the rest of the run, the next run tries again")
+        pace_slot(self.crawler, request, wait)
+        return response
 
 
 class ConditionalSourceRequests(DatabaseComponent):
     """Re-polls of feeds, sitemaps and listing pages are conditional (If-None-Match /
     If-Modified-Since), so an unchanged source costs one request answered 304.
 
-    Validators are saved only when the run finished and the source had no error: otherwise a
-    304 next time would hide the articles this run failed to fetch."""
+    Validators are saved only when the run finished and the source had no error and no skip
+    other than a deliberate one (not_relevant): otherwise a 304 next time would hide the
+    articles this run failed to fetch or found without an article yet."""
+
+    # Skips that are a decision, not a miss: re-fetching would decide the same.
+    SETTLED_SKIPS = ("not_relevant", "busy")
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.pending: dict[str, tuple[str, dict]] = {}  # url -> (source, validators)
+        self.unsettled: set[str] = set()  # sources with a page to try again next run
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+
+    def item_scraped(self, item) -> None:
+        """A page skipped as not an article (or failed) must be fetched again next run, so
+        its listing must not answer 304 then."""
+        if isinstance(item, CrawlProblem) and item.kind not in self.SETTLED_SKIPS:
+            self.unsettled.add(item.source)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ConditionalSourceRequests":
@@ -211,5 +400,57 @@ class ConditionalSourceRequests(DatabaseComponent):
     def before_close(self, reason: str) -> None:
         if reason == "finished":
             for url, (source, validators) in self.pending.items():
-                if not self.stats.get_value(f"monitor/errors/{source}"):
+                if not self.stats.get_value(f"monitor/errors/{source}") and source not in self.unsettled:
                     self.store.save_validators(url, **validators)
+
+
+class KnownEntryFilter(DatabaseComponent):
+    """A spider middleware for entries stored from a source's own fields, never fetched:
+    - a feed-only entry already stored is dropped and counted as `known`;
+    - a doj_api release this source sighted in an earlier run is dropped as `known` unless the
+      API says it changed since (its `modified`), and the request for the next API page after
+      a page holding one is dropped: the newer releases are all on the pages read.
+    Off with MONITOR_REFETCH_KNOWN=1 (then every API page up to `pages` is read)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.started = utcnow()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "KnownEntryFilter":
+        if crawler.settings.getbool("MONITOR_REFETCH_KNOWN") or crawler.settings.getbool("MONITOR_REMOTE"):
+            raise NotConfigured  # everything is stored again / a Scrapyd node has no database
+        return cls(crawler)
+
+    def open_database(self) -> None:
+        super().open_database()
+        self.started = utcnow()
+
+    def process_spider_output(self, response, result):
+        state = {"known": False}
+        for output in result:
+            if self.keep(response, output, state):
+                yield output
+
+    async def process_spider_output_async(self, response, result):
+        state = {"known": False}
+        async for output in result:
+            if self.keep(response, output, state):
+                yield output
+
+    def keep(self, response, output, state: dict) -> bool:
+        api = response.meta.get("kind") == "doj_api"
+        if isinstance(output, Page) and output.prepared is not None:
+            if not api:
+                known = self.store.is_known_url(output.url)
+            else:
+                earlier = self.store.earlier_sighting(output.url, output.source, before=self.started)
+                state["known"] = state["known"] or earlier is not None
+                known = earlier is not None and earlier["modified"] == output.prepared.get("modified")
+            if known:
+                self.stats.inc_value(f"monitor/known/{output.source}")
+            return not known
+        if api and state["known"] and isinstance(output, Request) and output.meta.get("kind") == "doj_api":
+            self.stats.inc_value(f"monitor/api_pages_spared/{output.meta.get('source')}")
+            return False
+        return True

@@ -53,6 +53,10 @@ def extract_workers(value: object) -> int:
 
 def process_page(page: Page) -> ArticleItem | CrawlProblem:
     """Run the right extractor on a fetched page; never raises for bad input."""
+    if page.prepared is not None:  # made from an API record or a feed entry: nothing to extract
+        fields = {**page.prepared, "fingerprint": extract.simhash(
+            f"{page.prepared.get('title') or ''} {page.prepared['text']}")}
+        return _analysed(page, fields)
     is_pdf = page.content_type == "application/pdf"
     try:
         if is_pdf:
@@ -69,7 +73,11 @@ def process_page(page: Page) -> ArticleItem | CrawlProblem:
         kind = "extract_error" if is_pdf else "not_article"
         return CrawlProblem(page.source, page.url, kind, reason,
                             severity="error" if is_pdf else "skip")
-    fields = article.to_dict()
+    return _analysed(page, article.to_dict())
+
+
+def _analysed(page: Page, fields: dict) -> ArticleItem | CrawlProblem:
+    """An extracted (or prepared) article with the feed's hints, relevance, facts and signature."""
     hint = page.hint or {}
     if not fields.get("title") and hint.get("title"):
         fields["title"] = hint["title"]
