@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from monitor.runs import health, notify
 from monitor.config import Source
 from monitor.crawling.extensions import COUNTERS
+from monitor.runs.bookkeeping import (SKIPPED, begin_run, close_run, run_status, skipped,
+                                     source_status)
 from monitor.runs.locks import acquire_sources, crawl_process_lock, run_is_alive
-from monitor.store import ABORTED, FAILED, OK, PARTIAL, Store
+from monitor.store import ABORTED, FAILED, OK, Store
 
 logger = logging.getLogger(__name__)
 
-SKIPPED = "skipped"  # a run whose every source was being crawled by another run
 SPIDER = "sources"  # spiders.base.SourceSpider, found through SPIDER_MODULES
 
 
@@ -51,24 +51,6 @@ def scrapy_settings(db_path: str, overrides: dict | None = None) -> Settings:
     return settings
 
 
-def source_status(row: dict) -> str:
-    """failed when a source only produced errors, partial with some errors, else ok."""
-    produced = sum(row.get(c, 0) for c in ("new", "updated", "duplicate", "unchanged", "known",
-                                            "skipped", "not_modified"))
-    if row.get("errors", 0) and not produced:
-        return FAILED
-    return PARTIAL if row.get("errors", 0) else OK
-
-
-def run_status(per_source: dict[str, dict]) -> str:
-    crawled = [row["status"] for row in per_source.values() if row["status"] != SKIPPED]
-    if not crawled:
-        return SKIPPED
-    if all(s == FAILED for s in crawled):
-        return FAILED
-    return OK if all(s == OK for s in crawled) else PARTIAL
-
-
 def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
               schedule: str | None = None, progress: bool = False, check_only: bool = False,
               log_level: str = "WARNING", settings: dict | None = None,
@@ -85,18 +67,13 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
             store.migrate()
             # A run a killed crawl left "running" is closed by whoever comes next, daemon or not.
             store.mark_abandoned_runs(alive=run_is_alive(db_path))
-            store.sync_sources(sources)
-            run_id = store.start_run(trigger=trigger, schedule=schedule, sources=names)
-            for name in busy:
-                store.record_error(run_id=run_id, source=name, url=None, kind="busy", severity="skip",
-                                   message="another run is crawling this source; skipped")
+            run_id = begin_run(store, sources, trigger=trigger, schedule=schedule, busy=busy)
             rechecks = store.items_due_for_recheck(list(locks)) if locks else []
         free = [s for s in sources if s.name in locks]
         result, message, reason = (_crawl(free, db_path, run_id, progress, False, log_level,
                                           settings, rechecks) if free
                                    else (CrawlResult(run_id, SKIPPED), None, "finished"))
-        for name in busy:
-            result.per_source[name] = {"skipped": 1, "status": SKIPPED}
+        result.per_source.update(skipped(busy))
         result.busy = busy
         result.status = FAILED if message else run_status(result.per_source)
         if reason == "shutdown" and not message:
@@ -110,15 +87,6 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
         for lock in locks.values():
             lock.release()
         process_lock.release()
-
-
-def close_run(store: Store, run_id: int, *, status: str, message: str | None,
-              per_source: dict[str, dict], crawled: list[str],
-              notify_targets: list[str] | None) -> None:
-    """Record a run's end, update the health of the sources it crawled, notify once."""
-    store.finish_run(run_id, status=status, message=message, per_source=per_source)
-    changes = health.update_states(store, crawled)
-    _notify(store, run_id, changes, notify_targets)
 
 
 def _crawl(sources, db_path, run_id, progress, check_only, log_level, settings, rechecks):
@@ -153,12 +121,3 @@ def _last_error(db_path: str, run_id: int | None, source: str) -> str | None:
         return None
     with Store(db_path) as store:
         return store.last_error(run_id, source)
-
-
-def _notify(store: Store, run_id: int, changes: list[dict], targets: list[str] | None) -> None:
-    targets = list(dict.fromkeys([*(targets or []), *notify.targets_from_env()]))
-    if not targets:
-        return
-    message = notify.run_message(run_id, store.new_relevant_items(run_id), changes)
-    if message:
-        notify.send(targets, *message)

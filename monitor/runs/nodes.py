@@ -26,6 +26,9 @@ from pathlib import Path
 
 from monitor import settings
 from monitor.config import Source
+from monitor.runs.bookkeeping import (FAILED, begin_run, close_run, run_status, skipped,
+                                     source_status)
+from monitor.runs.locks import acquire_sources
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
@@ -306,22 +309,15 @@ def run_on_nodes(db_path: str, nodes: list[Node], sources: list[Source], *, sche
                  poll: float = 1.0) -> int:
     """One scheduled run on the least busy node: the daemon's counterpart of `run_crawl`.
     Holds the sources' local locks for the whole job, so a hand crawl here skips them too."""
-    from monitor.runs.crawl import FAILED, SKIPPED, close_run, run_status, source_status
-    from monitor.runs.locks import acquire_sources
-
     names = [s.name for s in sources]
     locks, busy = acquire_sources(db_path, names)
     try:
         with Store(db_path) as store:
             store.migrate()
-            store.sync_sources(sources)
             busy += sorted(busy_sources(store, project_name(), nodes, list(locks)))
             free = [s for s in sources if s.name in locks and s.name not in busy]
-            run_id = store.start_run(trigger="schedule", schedule=schedule, sources=names)
-            for name in busy:
-                store.record_error(run_id=run_id, source=name, url=None, kind="busy", severity="skip",
-                                   message="another run is crawling this source; skipped")
-            per_source = {name: {"skipped": 1, "status": SKIPPED} for name in busy}
+            run_id = begin_run(store, sources, trigger="schedule", schedule=schedule, busy=busy)
+            per_source = skipped(busy)
             message = None
             if free:
                 try:
