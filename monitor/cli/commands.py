@@ -427,11 +427,16 @@ def sources_check(names: tuple[str, ...], db_path: str, schedules_dir: str, verb
 @common_options
 @click.option("-n", "--limit", default=20, show_default=True, help="How many results.")
 def search(query: str, db_path: str, schedules_dir: str, limit: int) -> None:
-    """Full-text search of stored items (title and text).
+    """Full-text search of stored items (title and text), best match first.
+
+    All words must match; also OR, NOT or -word, "a phrase", prefix* and title:word, as in
+    SQLite FTS5. Anything else typed is read as text. Says "no matches" when none match.
 
     \b
-    Example:
+    Examples:
       monitor search "fentanyl operation"
+      monitor search 'fentanyl OR heroin -award'
+      monitor search '"four-day operation" arrest*'
     """
     from monitor.desk.server import missing_database
     from monitor.store import Store
@@ -439,9 +444,12 @@ def search(query: str, db_path: str, schedules_dir: str, limit: int) -> None:
     if missing_database(db_path):
         raise click.ClickException(missing_database(db_path))
     with Store(db_path) as store:
-        for row in store.search(query, limit=limit):
-            click.echo(f"{(row['published'] or '')[:10]:<10}  {row['source']:<18}  {row['title']}")
-            click.echo(f"{'':<10}  {row['url']}")
+        rows = store.search(query, limit=limit)
+    if not rows:
+        click.echo(f"no matches for {query!r}")
+    for row in rows:
+        click.echo(f"{(row['published'] or '')[:10]:<10}  {row['source']:<18}  {row['title']}")
+        click.echo(f"{'':<10}  {row['url']}")
 
 
 def main() -> None:

@@ -1,94 +1,58 @@
-"""Search input made safe for SQLite FTS5: no text a user types can reach SQLite as a syntax error.
+"""Search in the desk: what people type (FTS5's syntax: OR, NOT, -word, "phrases", prefix*,
+see monitor.store.fts) always runs, in the items table's search box and in canned queries.
 
-Datasette 0.65 escapes `?_search=` with `escape_fts`, which still fails on input such as `"`,
-blank text or a NUL character (HTTP 400 "Invalid SQL"), and `?_searchmode=raw` passes FTS syntax
-through untouched. Each candidate query is tried against a tiny in-memory FTS5 table first.
+Datasette 0.65 passes `?_search=` through its SQL function escape_fts(), which quotes every
+word (no OR, no prefixes) and still fails on input such as `"` (HTTP 400 "Invalid SQL"); the
+desk registers its own escape_fts() in its place (plugins/desk_sql.py), so the box keeps the
+text as typed. `?_searchmode=raw` passes FTS5 text untouched: it is kept only when valid.
 """
 
 from __future__ import annotations
 
-import re
-import sqlite3
-import threading
 from urllib.parse import parse_qsl, urlencode
 
-from datasette.utils import escape_fts
+from monitor.store.fts import MATCH_NOTHING, MAX_QUERY_CHARS, fts5_accepts, user_query
 
-MAX_SEARCH_CHARS = 1000
-MATCH_NOTHING = '""'  # an empty phrase: valid FTS5, matches no row
-_WORD = re.compile(r"\w+", flags=re.UNICODE)
-_probe = threading.local()  # one probe connection per thread (Datasette runs SQL in threads)
-
-
-def _probe_connection() -> sqlite3.Connection:
-    conn = getattr(_probe, "conn", None)
-    if conn is None:
-        conn = sqlite3.connect(":memory:")
-        conn.execute("CREATE VIRTUAL TABLE probe USING fts5(title, text, tokenize='porter')")
-        _probe.conn = conn
-    return conn
-
-
-def fts5_accepts(query: str) -> bool:
-    """Would `... MATCH query` run without an error?"""
-    if not query:
-        return False
-    try:
-        _probe_connection().execute("SELECT count(*) FROM probe WHERE probe MATCH ?",
-                                    [query]).fetchone()
-    except (sqlite3.Error, ValueError):
-        return False
-    return True
+__all__ = ["MATCH_NOTHING", "fts5_accepts", "guard_query_string", "safe_fts_query",
+           "safe_search_text"]
 
 
 def _clean(text: object) -> str:
-    return str(text or "").replace("\x00", " ")[:MAX_SEARCH_CHARS]
-
-
-def _quoted_words(text: str) -> str:
-    return " ".join(f'"{word}"' for word in _WORD.findall(text))
+    return str(text or "").replace("\x00", " ")[:MAX_QUERY_CHARS]
 
 
 def safe_fts_query(text: object) -> str:
-    """User text as an FTS5 query that always runs: Datasette's escaping (which keeps quoted
-    phrases) when that is valid, else the words quoted one by one, else a query matching
-    nothing. Registered as the SQL function desk_fts() for canned queries."""
-    text = _clean(text)
-    escaped = escape_fts(text)
-    if fts5_accepts(escaped):
-        return escaped
-    return _quoted_words(text) or MATCH_NOTHING
+    """User text as an FTS5 query that always runs, MATCH_NOTHING when nothing in it can be
+    searched for. Registered as the SQL functions desk_fts() (canned queries) and
+    escape_fts() (Datasette's table search)."""
+    return user_query(_clean(text)) or MATCH_NOTHING
 
 
 def safe_search_text(text: str) -> str | None:
-    """A `_search` value that Datasette's own escaping turns into a valid query: the text as
-    typed when possible, else its words; None when nothing in it can be searched."""
+    """A `_search` value as typed (NUL characters removed), or None when nothing in it can be
+    searched for (blank, a lone quote, punctuation): then no search applies, as with an
+    empty box."""
     cleaned = _clean(text)
-    if fts5_accepts(escape_fts(cleaned)):
-        return cleaned
-    words = " ".join(_WORD.findall(cleaned))
-    return words or None
+    return cleaned if user_query(cleaned) is not None else None
 
 
 def guard_query_string(query_string: bytes) -> bytes:
-    """Rewrite a request's query string so table searches cannot fail: every `_search` and
-    `_search_<column>` value made safe (dropped if nothing is searchable), and `_searchmode=raw`
-    (FTS5 syntax for power users) kept only when the raw query is valid."""
+    """Rewrite a request's query string so table searches cannot fail: a `_search` or
+    `_search_<column>` value with nothing searchable is dropped, and `_searchmode=raw` is kept
+    only when every raw query is valid FTS5 (else the text is read as typed search)."""
     if b"_search" not in query_string:
         return query_string
     pairs = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
     searches = [value for key, value in pairs if key.startswith("_search") and key != "_searchmode"]
-    raw_ok = all(fts5_accepts(_clean(value)) for value in searches)
+    raw = any(k == "_searchmode" and v == "raw" for k, v in pairs)
+    raw_ok = raw and all(fts5_accepts(_clean(value)) for value in searches)
     guarded: list[tuple[str, str]] = []
     for key, value in pairs:
         if key == "_searchmode":
             if value != "raw" or raw_ok:
                 guarded.append((key, value))
         elif key.startswith("_search"):
-            if raw_ok and any(k == "_searchmode" and v == "raw" for k, v in pairs):
-                guarded.append((key, _clean(value)))
-                continue
-            safe = safe_search_text(value)
+            safe = _clean(value) if raw_ok else safe_search_text(value)
             if safe is not None:
                 guarded.append((key, safe))
         else:

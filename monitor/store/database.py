@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from monitor.store import fts
 from monitor.store import intel_links as intelligence
 from monitor.intel.identity import canonical_url, choose_canonical, content_hash, item_id
 from monitor.store.rows import insert_row, update_row
@@ -395,9 +395,10 @@ class Store:
                                           "updated": utcnow()}, pk="url")
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
-        """Full-text search on title and text; any user input is safe (tokens are quoted)."""
+        """Full-text search on title and text, best match first, in FTS5's syntax (OR, NOT,
+        "phrases", prefix*); any user input is safe."""
         match = fts_query(query)
-        if not match:
+        if not match or match == fts.MATCH_NOTHING:
             return []
         sql = ("SELECT items.* FROM items JOIN items_fts ON items.rowid = items_fts.rowid "
                "WHERE items_fts MATCH ? ORDER BY items_fts.rank LIMIT ?")
@@ -416,6 +417,6 @@ def _article_columns(article: dict) -> dict:
 
 
 def fts_query(text: str) -> str:
-    """User text as an FTS5 query of quoted tokens (AND), so syntax errors are impossible."""
-    tokens = re.findall(r"\w+", text, flags=re.UNICODE)
-    return " ".join('"' + token.replace('"', "") + '"' for token in tokens)
+    """User text (words, OR, NOT, -word, "phrases", prefix*: monitor.store.fts) as an FTS5
+    query that always runs; "" when there is nothing to search for."""
+    return fts.user_query(text) or ""

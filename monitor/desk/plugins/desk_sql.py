@@ -8,14 +8,17 @@ from datasette import hookimpl
 from markupsafe import Markup
 
 from monitor.desk import ITEM_PATH, desk_database_name, register_sql_functions
+from monitor.desk.search import safe_fts_query
 
 # Title column -> the id column of the item it names, for a link to the review page.
 TITLE_LINKS = {"title": "id", "original_title": "original_id"}
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after Datasette's own: our escape_fts() replaces its
 def prepare_connection(conn) -> None:
     register_sql_functions(conn)
+    # in place of Datasette's own escape_fts(), which ?_search= goes through
+    conn.create_function("escape_fts", 1, safe_fts_query, deterministic=True)
 
 
 @hookimpl
