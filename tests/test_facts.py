@@ -263,18 +263,17 @@ def test_patterns_tried_only_at_number_openings_find_what_a_full_scan_finds():
     # on every labelled story and the seed it must give exactly the matches of re's own finditer
     import re
 
-    from monitor.intel import facts
+    from monitor.intel.facts import FAMILIES, numbers
 
     texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE]
     texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
-    patterns = [p for value in vars(facts).values() if isinstance(value, (list, re.Pattern))
-                for entry in (value if isinstance(value, list) else [value])
-                for p in (entry if isinstance(entry, tuple) else (entry,)) if isinstance(p, re.Pattern)]
-    anchored = [p for p in patterns if p.pattern.startswith(facts._OPENINGS)]
+    patterns = [r.pattern for family in FAMILIES for r in family.RULES]
+    patterns += [value for family in FAMILIES for value in vars(family).values() if isinstance(value, re.Pattern)]
+    anchored = [p for p in patterns if p.pattern.startswith(numbers._OPENINGS)]
     assert len(anchored) >= 10 and len(texts) >= 30
     for pattern in patterns:
         for text in texts:
-            fast = [(m.span(), m.groupdict()) for m in facts.finditer(pattern, text)]
+            fast = [(m.span(), m.groupdict()) for m in numbers.finditer(pattern, text)]
             assert fast == [(m.span(), m.groupdict()) for m in pattern.finditer(text)], pattern.pattern[:80]
 
 
@@ -285,7 +284,7 @@ def test_the_guard_of_the_opening_scan_keeps_every_position():
     # folds to ASCII only under re.IGNORECASE ("ſome" is "some")
     import re
 
-    from monitor.intel import facts
+    from monitor.intel.facts import numbers as facts
 
     guard = r"(?=\b\w|a|\d)"
     assert facts._OPENING.pattern.startswith(guard)
@@ -300,12 +299,12 @@ def test_the_guard_of_the_opening_scan_keeps_every_position():
 
 
 def test_agencies_skipped_by_their_words_are_exactly_those_that_cannot_match():
-    # _agency_facts tries an agency's pattern only on a text holding one of its words: wherever the
-    # words are missing the pattern must find nothing, on every labelled story, fixture page, the
-    # seed, and each spelling the patterns know (every pattern must be seen to match)
+    # an agency's pattern is tried only on a text holding one of its words (read from the pattern):
+    # wherever the words are missing the pattern must find nothing, on every labelled story, fixture
+    # page, the seed, and each spelling the patterns know (every named agency must be seen to match)
     import re
 
-    from monitor.intel import facts
+    from monitor.intel.facts import agencies
 
     spellings = ["Enforcement and Removal Operations", "ERO", "Homeland Security Investigations", "HSI",
                  "Immigration and Customs Enforcement", "ICE", "Border Patrol", "USBP",
@@ -321,51 +320,88 @@ def test_agencies_skipped_by_their_words_are_exactly_those_that_cannot_match():
     texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
     texts += [re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8", errors="replace"))
               for path in sorted((REPO / "tests" / "fixtures").rglob("*.html"))]
-    named = {name for name, _ in facts._AGENCY_RES} - {"state police", "local police"}
-    assert set(facts._AGENCY_WORDS) == named
+    named = {r.name for r in agencies.RULES} - {"state police", "local police"}
+    assert all(r.words for r in agencies.RULES)
     found = set()
     for text in texts:
-        for name, rx in facts._AGENCY_RES:
-            if name in named and rx.search(text):
-                found.add(name)
-                assert any(word in text for word in facts._AGENCY_WORDS[name]), (name, text[:60])
-    assert found == named
+        for r in agencies.RULES:
+            if r.pattern.search(text):
+                found.add(r.name)
+                assert any(word in text for word in r.words), (r.name, text[:60])
+    assert found >= named
 
 
 def test_charge_types_skipped_by_their_words_are_exactly_those_that_cannot_match():
-    # _charge_type_facts searches a charge type only in a field holding one of its words; on
+    # a charge type is searched only in a field holding one of its words (read from its pattern); on
     # every labelled story, fixture page text and the seed, it must find what a full search finds
     import re
 
-    from monitor.intel import facts
+    from monitor.intel.facts import Field, charge_types
 
     def full_search(text):
-        found = [(name, rx.search(text)) for name, rx in facts._CHARGE_RES]
+        found = [(r.name, r.pattern.search(text)) for r in charge_types.RULES]
         return sorted(((name, m.start(), m.end()) for name, m in found if m), key=lambda f: f[1])
 
     texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE]
     texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
     texts += [re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8", errors="replace"))
               for path in sorted((REPO / "tests" / "fixtures").rglob("*.html"))]
-    assert set(facts._CHARGE_WORDS) == {name for name, _ in facts.CHARGE_TYPES}
+    assert all(r.words for r in charge_types.RULES)
     matched = set()
     for text in texts:
         expected = full_search(text)
-        assert [(f.value, f.start, f.end) for f in facts._charge_type_facts(text, "text")] == expected
+        assert [(f.value, f.start, f.end) for f in charge_types.charge_type_facts(Field(text, "text"))] == expected
         matched |= {name for name, _, _ in expected}
     assert len(matched) >= 8 and len(texts) >= 30
     # "ſ" matches "s" under re.IGNORECASE but lower-cases to itself: nothing is skipped then
     odd = "Charged with human \u017fmuggling and DUI."
-    assert [f.value for f in facts._charge_type_facts(odd, "text")] == ["human smuggling", "DUI"]
+    assert [f.value for f in charge_types.charge_type_facts(Field(odd, "text"))] == ["human smuggling", "DUI"]
 
 
 def test_nationality_patterns_skipped_by_their_words_are_exactly_those_that_cannot_match(monkeypatch):
-    from monitor.intel import facts
+    import dataclasses
+
+    from monitor.intel.facts import Field, nationalities
 
     texts = [SEED.read_text(encoding="utf-8"), SEED_TITLE, "Three citizens of Mexico were held.",
              "Nationals of Honduras made up the largest group, with 12."]
     texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "tests" / "intel").rglob("*.txt"))]
-    skipping = [facts._nationality_facts(text, "text") for text in texts]
-    monkeypatch.setattr(facts, "_NAT_WORDS", {})
-    assert skipping == [facts._nationality_facts(text, "text") for text in texts]
+    skipping = [nationalities.nationality_facts(Field(text, "text")) for text in texts]
+    assert sum(1 for r in nationalities.RULES if r.words) >= 5
+    monkeypatch.setattr(nationalities, "RULES", [dataclasses.replace(r, words=None) for r in nationalities.RULES])
+    assert skipping == [nationalities.nationality_facts(Field(text, "text")) for text in texts]
     assert sum(1 for found in skipping if found) >= 10
+
+
+def test_every_kind_has_one_extractor_in_the_order_of_kinds():
+    from monitor.intel.facts import EXTRACTORS
+
+    assert tuple(EXTRACTORS) == KINDS
+
+
+def test_every_family_reads_through_one_table_of_named_rules():
+    from monitor.intel.facts import FAMILIES, Rule
+
+    for family in FAMILIES:
+        assert family.RULES and all(isinstance(r, Rule) and r.name and r.kind in KINDS for r in family.RULES)
+        names = [(r.kind, r.name) for r in family.RULES]
+        assert len(names) == len(set(names)), family.__name__
+
+
+def test_required_words_are_the_text_every_match_contains():
+    import re
+
+    from monitor.intel.facts import required_words
+
+    assert required_words(re.compile(r"\bEnforcement and Removal Operations\b|\bERO\b")) == \
+        ("ERO", "Enforcement and Removal Operations")
+    # a group of literals and an optional letter: the plain literal stretch is enough (re's parser
+    # factors out the "U" both branches start with)
+    assert required_words(re.compile(r"\b(?:U\.S\.|United States) [Mm]arshals?\b|\bUSMS\b")) == ("SMS", "arshal")
+    # case-insensitive parts give words only for the lower-cased text
+    assert required_words(re.compile(r"\bfraud\b", re.I)) is None
+    assert required_words(re.compile(r"\bFRAUD\b", re.I), lower=True) == ("fraud",)
+    assert required_words(re.compile(r"(?i:citizens|nationals)\s+of"), lower=True) == ("citizens", "nationals")
+    # nothing every match must contain, or only words too short to filter anything
+    assert required_words(re.compile(r"[A-Z][a-z]+ Police|\d+")) is None
+    assert required_words(re.compile(r"ab?c|de")) is None

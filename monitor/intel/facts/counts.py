@@ -1,0 +1,149 @@
+"""Counts of people arrested or charged ("arrested 19 foreign nationals", "Eight of the defendants
+were indicted"), and the count a story reports as its total."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.intel.facts.dates import _MONTH
+from monitor.intel.facts.fact import Fact, Field
+from monitor.intel.facts.numbers import NUM, Q, finditer, parse_number, qualifier
+from monitor.intel.facts.rules import rule
+
+_PEOPLE = (r"(?:people|persons|individuals|men|women|adults|juveniles|minors|teens|teenagers|suspects|officers|guards|"
+           r"managers|executives|deputies|staffers|"
+           r"defendants|noncitizens|non-citizens|aliens|immigrants|migrants|nationals|fugitives|workers|"
+           r"employees|members|offenders|others|smugglers|predators|buyers|criminals|drivers)")
+_ADJ = r"(?:(?!more\b|additional\b|other\b|of\b|the\b|those\b)[A-Za-z-]+\s+){0,3}?"
+_ARRESTED = (r"(?:arrested|apprehended|detained|taken into (?:\w+\s+)?custody|picked up|rounded up|booked|"
+             r"captured)")
+_AUX = r"(?:were|have been|had been|has been|was|are|being|got)\s+(?:also\s+|later\s+|all\s+)?"
+# Not a count of people: "19-year-old", "40 percent", "36 grams", "four more people", "27 of those arrested".
+_UNIT_AFTER = r"year|percent|%|pounds?|kilo|grams?|ounces?|times|counts?|days?|weeks?|months?|hours?|miles?"
+_NOT_AFTER_UNIT = rf"(?![\s-]*(?:{_UNIT_AFTER}|more\b|additional\b))"
+_NOT_AFTER = rf"(?![\s-]*(?:{_UNIT_AFTER}|more\b|additional\b|of\b))"
+_PARTITIVE = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,2}?\s+"
+_PARTITIVE_LONG = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,4}?\s+"
+# "the agency arrested", "who were later arrested", "from the Phoenix and Tucson areas were arrested"
+_SUBJECT = (r"(?:(?:who|that|whom)\s+|"
+            r"(?:the\s+)?(?:agency|ICE|officers|agents|authorities|police|federal agents)\s+(?:had\s+|has\s+)?)?")
+_PLACE_GAP = r"(?:(?:from|of|in)\s+(?:[\w'’-]+\s+){1,5}?)?"
+
+
+# The family's rules: arrests and charges, each rule with a group n (the count) and, when
+# the story qualifies it, q ("nearly", "more than").
+RULES = [
+    # "arrested 19 foreign nationals", "ICE arrests 41 during ...", "detained 312 workers"
+    rule("arrests", "verb then count: arrested 19 foreign nationals",
+         rf"\b(?:arrest(?:s|ed|ing)?|apprehend(?:s|ed|ing)?|detain(?:s|ed|ing)?|nets?|netted|nab(?:s|bed)?)"
+         rf"\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?", re.I),
+    # "Nine men were arrested", "312 people detained", "87 arrested", "Eight of the defendants were arrested"
+    rule("arrests", "count then verb: Nine men were arrested",
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+(?:{_ADJ}{_PEOPLE}\s+)?(?:{_AUX})?{_ARRESTED}\b", re.I),
+    rule("arrests", "count, people, then who were arrested",
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+{_ADJ}{_PEOPLE}\s+"
+         rf"(?:{_SUBJECT}{_ARRESTED}\b|{_PLACE_GAP}{_AUX}{_ARRESTED}\b)", re.I),
+    rule("arrests", "count of the people, arrested",
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PARTITIVE}|of\s+whom\s+){_AUX}{_ARRESTED}\b", re.I),
+    # "19 arrests", "led to 1,157 arrests", "more than 50 arrests"
+    rule("arrests", "count then arrests: 19 arrests",
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+(?:(?!of\b|the\b)[a-z-]+\s+){{0,2}}?arrests\b", re.I),
+    # "the arrests of 19 individuals"
+    rule("arrests", "the arrests of 19",
+         rf"\barrests?\s+of\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?", re.I),
+    # "raising the total number of arrests to 23", "arrests rose to 23"
+    rule("arrests", "the total number of arrests to 23",
+         rf"\b(?:total|tally|count|number)(?:\s+number)?\s+of\s+arrests\s+(?:[\w'’-]+\s+){{0,8}}?"
+         rf"(?:to|at)\s+(?:{Q}\s+)?(?P<n>{NUM})", re.I),
+    rule("arrests", "arrests rose to 23",
+         rf"\barrests\s+(?:\w+\s+)?(?:rose|rise|rises|climbed|grew|increased|jumped)\s+to\s+"
+         rf"(?:{Q}\s+)?(?P<n>{NUM})", re.I),
+    # "... to 37, up from the 34 it reported", "1,157 arrests, 37 more than the 1,120 it announced"
+    rule("arrests", "arrests, up from 34",
+         rf"\barrests\b[^.]{{0,100}}?\bup from (?:the\s+)?(?P<n>{NUM})", re.I),
+    rule("arrests", "arrests, 37 more than the 1,120 it announced",
+         rf"\barrests\b[^.]{{0,60}}?\b(?:more|fewer|less) than (?:the\s+)?(?P<n>{NUM})\s+"
+         r"(?:it|they|ICE|the agency)\s+(?:had\s+)?(?:announced|reported|said|first announced)", re.I),
+    rule("charges", "verb then count: charged 12 people",
+         rf"\b(?:charg(?:e|es|ed|ing)|indict(?:s|ed|ing)?)\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}"
+         rf"(?:\s+{_ADJ}{_PEOPLE})?(?!\s+(?:counts?|with)\b)", re.I),
+    rule("charges", "count then verb: 12 people were charged",
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER_UNIT}\s+(?:{_ADJ}{_PEOPLE}\s+|{_PARTITIVE})?(?:{_AUX})?"
+         r"(?:charged|indicted)\b", re.I),
+    rule("charges", "charges against 12",
+         rf"\bcharges?\s+against\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?", re.I),
+    rule("charges", "12 people face charges",
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER_UNIT}\s+(?:{_ADJ}{_PEOPLE}\s+|{_PARTITIVE})?"
+         r"(?:now\s+)?face\s+(?:[\w-]+\s+){0,3}?charges\b", re.I),
+]
+
+
+_TOTAL_WORDS = re.compile(r"\b(?:total|tally|rose|rise|rises|grew|climbed|revis\w+|raised|now counts)\b", re.I)
+
+
+def _count_facts(kind: str, text: str, field: str) -> list[Fact]:
+    found: dict[int | float, Fact] = {}
+    for r in RULES:
+        if r.kind != kind:
+            continue
+        for m in finditer(r.pattern, text):
+            count = parse_number(m.group("n"))
+            if count is None or count <= 0 or count != int(count) or count > 10_000_000:
+                continue
+            if _is_date_or_age(text, m.start("n"), m.end("n")) or _is_group_share(text, m):
+                continue
+            qualifier_ = qualifier(m.groupdict().get("q"))
+            if qualifier_ == "exact" and re.search(r"(?i)dozen", m.group("n")):
+                qualifier_ = "approximate"
+            fact = Fact(kind, str(int(count)), None, int(count), qualifier_, m.start(), m.end(),
+                        text[m.start():m.end()], field)
+            old = found.get(count)
+            if old is None or fact.start < old.start:
+                found[count] = fact
+    return sorted(found.values(), key=lambda f: f.start)
+
+
+def _is_group_share(text: str, m: re.Match) -> bool:
+    """'Mexican nationals made up the largest group, with 402 arrests': a share, not a total."""
+    before = text[max(0, m.start() - 70):m.start()]
+    return m.group(0).lower().startswith(("with ", "at ")) or bool(
+        re.search(r"\b(?:largest|group|nationals|citizens)\b[^.]*\bwith\s*$", before, re.I))
+
+
+def _is_date_or_age(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 12):start]
+    after = text[end:end + 8]
+    if re.search(rf"\b(?:{_MONTH})\s*$", before) or re.match(r"\s*(?:-|–)?\s*year", after):
+        return True
+    return bool(re.match(r"(?:,\s*\d{4}|\d{2}\b)", after)) and bool(re.search(_MONTH, before))
+
+
+def arrest_facts(f: Field) -> list[Fact]:
+    return _count_facts("arrests", f.text, f.name)
+
+
+def charge_count_facts(f: Field) -> list[Fact]:
+    return _count_facts("charges", f.text, f.name)
+
+
+def headline_count(facts: list[Fact], kind: str = "arrests") -> int | None:
+    """The count an item reports as its total: the title's exact count; for an approximate title count
+    ("nearly 1,500") the body's exact count on the right side of it; else the body's first count."""
+    title = [f for f in facts if f.kind == kind and f.field == "title"]
+    body = [f for f in facts if f.kind == kind and f.field == "text"]
+    exact_body = [f for f in body if f.qualifier == "exact"]
+    for f in title:
+        if f.qualifier == "exact":
+            return f.count
+    if title:
+        guess = title[0]
+        below = re.search(r"\b(?:nearly|almost|just under|close to)\b", guess.quote, re.I)
+        sided = [f for f in exact_body
+                 if (f.count <= guess.count if below else f.count >= guess.count
+                     if guess.qualifier == "at_least" else True)]
+        near = [f for f in sided if abs(f.count - guess.count) <= 0.15 * guess.count]
+        return min(near, key=lambda f: abs(f.count - guess.count)).count if near else guess.count
+    totals = [f for f in exact_body if _TOTAL_WORDS.search(f.quote)]
+    if totals:
+        return totals[0].count
+    return (exact_body or body or [Fact(kind, "")]) [0].count

@@ -1,0 +1,109 @@
+"""Named operations ("Operation Patriot 2.0") and seizures (drugs by weight, cash, firearms)."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.intel.facts.fact import Fact, Field
+from monitor.intel.facts.numbers import NUM, Q, finditer, parse_number, qualifier
+from monitor.intel.facts.rules import Rule
+
+# "Operation Patriot 2.0", "Operation “Red Dirt”": capitalised words, numbers or roman numerals after "Operation".
+_OPERATION_RE = re.compile(r"\bOperation\s+(?P<q>[\"“])?"
+                           r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+(?:\.\d+)*|[IVX]+)\b)*)[\"”]?")
+_SUBSTANCES = {"fentanyl": "fentanyl", "carfentanil": "carfentanil", "methamphetamine": "methamphetamine",
+               "meth": "methamphetamine", "crystal meth": "methamphetamine", "cocaine": "cocaine",
+               "crack cocaine": "cocaine", "crack": "cocaine", "heroin": "heroin", "marijuana": "marijuana",
+               "cannabis": "marijuana", "oxycodone": "oxycodone", "MDMA": "MDMA", "ecstasy": "MDMA",
+               "xylazine": "xylazine", "ketamine": "ketamine", "opioids": "opioids", "narcotics": "narcotics",
+               "drugs": "drugs"}
+_SUBSTANCE_RE = "|".join(re.escape(s) for s in sorted(_SUBSTANCES, key=len, reverse=True))
+_UNITS_RE = {"lb": r"pounds?|lbs?\.?", "kg": r"kilograms?|kilos?|kg", "g": r"grams?", "oz": r"ounces?|oz\.?",
+             "t": r"tons?"}
+_UNIT_RE = "|".join(f"(?P<{u}>{rx})" for u, rx in _UNITS_RE.items())
+# A quantity counts as a seizure only in a sentence that says it was seized, found or recovered.
+_SEIZE_VERB = re.compile(r"\b(?:seiz\w+|recover\w*|confiscat\w+|found|find|took|turned up|offload\w*|intercept\w+|"
+                         r"interdict\w+|stopped|discover\w+)\b", re.I)
+_DRUG_SEIZURE_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_UNIT_RE})\s+of\s+(?:(?:[\w-]+\s+){{0,2}}?)"
+                              rf"(?P<s>{_SUBSTANCE_RE})\b", re.I)
+_CASH_RE = re.compile(rf"(?:\b{Q}\s+)?\$(?P<n>(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,12}})(?:\.\d{{1,2}})?)\s*(?P<scale>million|thousand)?\s+(?:in\s+)?"
+                      r"(?:cash|currency|U\.S\. currency|bulk cash)\b", re.I)
+_GUNS_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:[\w-]+\s+)?"
+                      r"(?:firearms|guns|handguns|rifles|pistols|weapons|shotguns)\b", re.I)
+_BOUGHT = re.compile(r"\b(?:bought|purchased|buying)\b")
+
+
+def _read_drugs(m: re.Match, add) -> None:
+    count = parse_number(m.group("n"))
+    if count:
+        unit = next(u for u in _UNITS_RE if m.group(u))
+        add(_SUBSTANCES.get(m.group("s"), _SUBSTANCES.get(m.group("s").lower(), m.group("s").lower())),
+            count, unit, qualifier(m.group("q")), m)
+
+
+def _read_cash(m: re.Match, add) -> None:
+    scale = {"million": 1e6, "thousand": 1e3}.get((m.group("scale") or "").lower(), 1)
+    count = float(m.group("n").replace(",", "")) * scale
+    add("cash", count, "USD", qualifier(m.group("q")), m)
+
+
+def _read_guns(m: re.Match, add) -> None:
+    count = parse_number(m.group("n"))
+    bought = _BOUGHT.search(m.string[max(0, m.start() - 40):m.start()])  # "bought 64 handguns" is no seizure
+    if count and count == int(count) and not bought:
+        add("firearms", count, "firearms", qualifier(m.group("q")), m)
+
+
+# The family's rules, in the order they are read. A seizure's quantity counts only in a sentence
+# that says it was seized, found or recovered (`_SEIZE_VERB`); its rule reads the match.
+RULES = [
+    Rule("operation", "Operation and a capitalised name", _OPERATION_RE),
+    Rule("seizure", "a weight of a substance: 12 kilograms of fentanyl", _DRUG_SEIZURE_RE, read=_read_drugs),
+    Rule("seizure", "cash: $40,000 in cash", _CASH_RE, read=_read_cash),
+    Rule("seizure", "firearms: four firearms", _GUNS_RE, read=_read_guns),
+]
+
+
+def operation_facts(f: Field) -> list[Fact]:
+    text, field = f.text, f.name
+    facts: dict[str, Fact] = {}
+    for r in RULES:
+        if r.kind != "operation":
+            continue
+        for m in r.pattern.finditer(text):
+            name = re.sub(r"\s+(?:In|On|At|The|And)$", "", m.group("name")).rstrip("'’")
+            value = f"Operation {name}"
+            end = m.start("name") + len(name)
+            if value not in facts:
+                facts[value] = Fact("operation", value, None, None, None, m.start(), end, text[m.start():end], field)
+    return list(facts.values())
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(text.rfind(". ", 0, start) + 1, text.rfind("\n", 0, start) + 1, 0)
+    right_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
+    return left, (min(right_candidates) if right_candidates else len(text))
+
+
+def seizure_facts(f: Field) -> list[Fact]:
+    text, field = f.text, f.name
+    facts: dict[tuple, Fact] = {}
+
+    def seized_nearby(m: re.Match) -> bool:
+        left, right = _sentence_bounds(text, m.start(), m.end())
+        return bool(_SEIZE_VERB.search(text[left:right]))
+
+    def add(value: str, count: float, unit: str, qualifier: str, m: re.Match) -> None:
+        if not seized_nearby(m):
+            return
+        count = int(count) if float(count).is_integer() else count
+        key = (value, unit, count)
+        if key not in facts:
+            facts[key] = Fact("seizure", value, unit, count, qualifier, m.start(), m.end(), text[m.start():m.end()],
+                              field)
+
+    for r in RULES:
+        if r.kind == "seizure":
+            for m in finditer(r.pattern, text):
+                r.read(m, add)
+    return sorted(facts.values(), key=lambda f: f.start)
