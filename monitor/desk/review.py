@@ -127,7 +127,7 @@ async def item_review(db: Database, item_id: str) -> dict | None:
         context["revisions"] = _revisions_with_diffs(
             item, await _rows(db, "SELECT * FROM revisions WHERE item_id = ? ORDER BY id", [item_id]))
     if {"events", "event_items"} <= tables:
-        context["events"] = await _related_coverage(db, item)
+        context["events"] = await _related_coverage(db, item, tables)
     return context
 
 
@@ -141,18 +141,32 @@ def _revisions_with_diffs(item: dict, revisions: list[dict]) -> list[dict]:
     return list(reversed(out))
 
 
-async def _related_coverage(db: Database, item: dict) -> list[dict]:
-    """The events this item belongs to, each with its other items."""
+async def _related_coverage(db: Database, item: dict, tables: set[str] | None = None) -> list[dict]:
+    """The events this item belongs to, each with its other items and, where the store keeps
+    it, its operation row (the one arrest figure and who reported it)."""
     events = await _rows(
-        db, "SELECT * FROM events WHERE id IN (SELECT event_id FROM event_items WHERE item_id = ?) "
-            "OR id = ? ORDER BY first_published", [item["id"], item.get("event_id")])
+        db, "SELECT * FROM events WHERE id IN (SELECT event_id FROM event_items WHERE item_id = ? "
+            "UNION SELECT ?) ORDER BY first_published", [item["id"], item.get("event_id")])
+    with_operations = tables is not None and "operations" in tables
     for event in events:
+        event["operation_row"] = None
+        if with_operations:
+            found = await _rows(db, "SELECT * FROM operations WHERE event_id = ?", [event["id"]])
+            event["operation_row"] = found[0] if found else None
+            if found:  # the figure users read everywhere
+                event["arrests"] = found[0]["arrests"]
+                event["state"] = found[0]["state"]
+        # members, and items pointing to the event (both looked up by index)
         event["items"] = await _rows(
             db, "SELECT i.id, i.title, i.source, i.agency, i.kind, i.published, i.url, "
                 "ei.role, ei.reason FROM items i LEFT JOIN event_items ei "
                 "ON ei.item_id = i.id AND ei.event_id = :event "
-                "WHERE i.id != :item AND (ei.event_id IS NOT NULL OR i.event_id = :event) "
+                "WHERE i.id != :item AND i.id IN (SELECT item_id FROM event_items WHERE event_id = :event "
+                "UNION SELECT id FROM items WHERE event_id = :event) "
                 "ORDER BY coalesce(i.published, i.first_seen)",
             {"event": event["id"], "item": item["id"]})
-        event["disagreement_list"] = reasons(event.get("disagreements"))
+        if event["operation_row"] and event["operation_row"].get("disagreements"):
+            event["disagreement_list"] = event["operation_row"]["disagreements"].splitlines()
+        else:
+            event["disagreement_list"] = reasons(event.get("disagreements"))
     return events
