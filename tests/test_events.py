@@ -133,3 +133,20 @@ def test_claim_drift_between_two_reports(labelled):
     event.add(release, "new event")
     event.add(labelled["t15-nj-5day-followup"], "follow-up")
     assert event.disagreements()["arrests"] == {"34": ["t12-nj-5day-release"], "37": ["t15-nj-5day-followup"]}
+
+
+def test_the_score_is_a_table_of_named_rules_with_their_reasons():
+    from monitor.intel.events import RULES, ScoreRule
+
+    assert all(isinstance(r, ScoreRule) and r.name and r.why and callable(r.check) for r in RULES)
+    assert len({r.name for r in RULES}) == len(RULES)
+
+
+def test_a_veto_ends_the_score_with_its_reason_alone(pages):
+    from monitor.intel.events import score
+
+    # the Connecticut release scored against the Massachusetts event: another state
+    event = EventSummary("e")
+    event.add(pages["release"], "new event")
+    points, reasons = score(pages["ct-release"], event)
+    assert points == float("-inf") and len(reasons) == 1 and reasons[0].startswith("other state CT")

@@ -1,0 +1,133 @@
+"""An event as its members make it: the EventSummary (members in the order they joined, the
+role each plays) and what it derives from them: label, dates, state, latest total, and the
+facts on which its items disagree."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from monitor.intel.events.candidate import EventCandidate, features, iso_date
+
+# Coverage published more than this many days after the event began is a follow-up.
+FOLLOW_UP_AFTER_DAYS = 3
+
+
+@dataclass
+class EventMember:
+    item: EventCandidate
+    role: str
+    reason: str
+
+
+@dataclass
+class EventSummary:
+    """An event and its members, in the order they joined. Everything else is derived from the
+    members, so the caller stores only (event id, item id, role, reason) and can rebuild it."""
+
+    event_id: str
+    members: list[EventMember] = field(default_factory=list)
+
+    @classmethod
+    def from_members(cls, event_id: str, members: Iterable[tuple[EventCandidate, str, str]]) -> EventSummary:
+        summary = cls(event_id)
+        for item, role, reason in members:
+            summary.members.append(EventMember(item, role, reason))
+        return summary
+
+    def add(self, item: EventCandidate, reason: str) -> EventMember:
+        member = EventMember(item, self.role_for(item), reason)
+        self.members.append(member)
+        return member
+
+    # --- derived values -----------------------------------------------------------------------
+    @property
+    def item_ids(self) -> list[str]:
+        return [m.item.item_id for m in self.members]
+
+    @property
+    def release_id(self) -> str | None:
+        return next((m.item.item_id for m in self.members if m.role == "release"), None)
+
+    @property
+    def first_published(self) -> str | None:
+        dates = [m.item.published for m in self.members if m.item.published]
+        return min(dates) if dates else None
+
+    @property
+    def last_published(self) -> str | None:
+        dates = [m.item.published for m in self.members if m.item.published]
+        return max(dates) if dates else None
+
+    @property
+    def state(self) -> str | None:
+        states = Counter(features(m.item).state for m in self.members if features(m.item).state)
+        return states.most_common(1)[0][0] if states else None
+
+    @property
+    def operation(self) -> str | None:
+        ops = Counter(features(m.item).operation for m in self.members if features(m.item).operation)
+        return ops.most_common(1)[0][0] if ops else None
+
+    @property
+    def label(self) -> str:
+        release = next((m for m in self.members if m.role == "release"), None)
+        first = release or (self.members[0] if self.members else None)
+        return (first.item.title or first.item.item_id) if first else self.event_id
+
+    @property
+    def arrests(self) -> int | None:
+        """The latest reported total: follow-ups revise counts, so the newest item's count wins."""
+        dated = sorted((m.item.published or "", i, features(m.item).arrests) for i, m in enumerate(self.members))
+        counts = [count for _, _, count in dated if count]
+        return counts[-1] if counts else None
+
+    def disagreements(self) -> dict[str, dict[str, list[str]]]:
+        """Facts on which the event's items disagree, e.g. {"arrests": {"19": [ids], "23": [ids]}}:
+        claim drift between a release and its coverage, or a revised total."""
+        claims: dict[str, dict[str, list[str]]] = {}
+
+        def claim(kind: str, value: object, item_id: str) -> None:
+            if value is not None:
+                ids = claims.setdefault(kind, {}).setdefault(str(value), [])
+                if item_id not in ids:
+                    ids.append(item_id)
+
+        for m in self.members:
+            feats = features(m.item)
+            claim("arrests", feats.arrests, m.item.item_id)
+            claim("charges", feats.charges, m.item.item_id)
+            for code, count in feats.nationalities.items():
+                if count and count > 1:
+                    claim(f"nationality:{code}", count, m.item.item_id)
+        return {kind: values for kind, values in claims.items() if len(values) > 1}
+
+    def role_for(self, item: EventCandidate) -> str:
+        if item.kind == "press_release" and self.release_id is None:
+            return "release"
+        if not self.members:
+            return "coverage"
+        first = iso_date(self.first_published)
+        published = item.date
+        if first and published and (published - first).days > FOLLOW_UP_AFTER_DAYS:
+            return "follow_up"
+        count = features(item).arrests
+        known = {features(m.item).arrests for m in self.members} - {None}
+        if count and known and count not in known and published and first and published > first:
+            return "follow_up"
+        if item.kind == "press_release":
+            return "follow_up"
+        return "coverage"
+
+    def row(self) -> dict:
+        """The `events` row: id, label, state, operation, first/last published, item count, arrests,
+        disagreements (a dict the caller stores as JSON)."""
+        return {"id": self.event_id, "label": self.label, "state": self.state, "operation": self.operation,
+                "first_published": self.first_published, "last_published": self.last_published,
+                "item_count": len(self.members), "arrests": self.arrests, "disagreements": self.disagreements()}
+
+    def item_rows(self) -> list[dict]:
+        """The `event_items` rows: event_id, item_id, role, reason."""
+        return [{"event_id": self.event_id, "item_id": m.item.item_id, "role": m.role, "reason": m.reason}
+                for m in self.members]
