@@ -52,12 +52,16 @@ def page(browser, desk_url):
     page = context.new_page()
     page.requested = []
     page.dialogs = []
+    page.blocked = []  # what the Content-Security-Policy refused: nothing the desk needs
     page.on("request", lambda request: page.requested.append(request.url))
+    page.on("console", lambda message: "Content Security Policy" in message.text
+            and page.blocked.append(message.text))
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     yield page
     context.close()
     assert [url for url in page.requested if not url.startswith(desk_url)] == []
     assert page.dialogs == []  # no scraped script ever ran
+    assert page.blocked == []
 
 
 def test_search_then_review_an_item(page, desk_url):
@@ -89,7 +93,8 @@ def test_hostile_markup_shows_as_text(page, desk_url):
 
 def test_dashboards_draw_their_charts(page, desk_url):
     expect = sync_api.expect
-    page.goto(desk_url + "-/dashboards/operations")
+    response = page.goto(desk_url + "-/dashboards/operations")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     for chart in ("operations_by_month", "arrests_by_month", "arrests_by_state"):
         page.wait_for_selector(f"#chart-{chart} svg")
     expect(page.locator("#chart-arrests_total")).to_contain_text("26")

@@ -175,10 +175,11 @@ def _home_html(database: str, queries: dict, allow_sql: bool) -> str:
 
 
 def datasette_metadata(db_path: str | os.PathLike, *, allow_sql: bool = True,
-                       database: str | None = None) -> dict:
+                       database: str | None = None, public: bool = False) -> dict:
     """Datasette 0.65 metadata for a monitor database: titles and descriptions of every table
     and column, facets, hidden plumbing, the canned queries and dashboards that its schema
-    supports. Reads the schema (read-only); the database must exist."""
+    supports. Reads the schema (read-only); the database must exist. `public` (the desk is
+    reachable from other machines) turns off the debug pages (monitor.desk.safety)."""
     config = load_desk_config()
     name = database or database_name(db_path)
     schema = read_schema(db_path)
@@ -198,7 +199,7 @@ def datasette_metadata(db_path: str | os.PathLike, *, allow_sql: bool = True,
             tables.setdefault(table + suffix, {"hidden": True})
     queries = _canned_queries(config["queries"], db_path)
     plugins: dict[str, Any] = {
-        PLUGIN_NAME: {"database": name},
+        PLUGIN_NAME: {"database": name, "public": public},
         # Nothing scraped is ever rendered as Markdown/HTML (its default: *_markdown columns).
         "datasette-render-markdown": {"patterns": []},
     }

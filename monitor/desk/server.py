@@ -65,15 +65,17 @@ def datasette_settings(allow_sql: bool) -> dict[str, Any]:
     return {**SETTINGS, "default_allow_sql": allow_sql}
 
 
-def build_datasette(db_path: str | os.PathLike, *, allow_sql: bool = True,
+def build_datasette(db_path: str | os.PathLike, *, allow_sql: bool = True, public: bool = False,
                     metadata: dict | None = None, settings: dict | None = None) -> "Datasette":
     """A configured `datasette.app.Datasette` for this database (tests, `--get` style use).
     Call `await ds.invoke_startup()` before its client."""
     from datasette.app import Datasette
 
+    if metadata is None:
+        metadata = datasette_metadata(db_path, allow_sql=allow_sql, public=public)
     return Datasette(
         [str(db_path)],
-        metadata=metadata if metadata is not None else datasette_metadata(db_path, allow_sql=allow_sql),
+        metadata=metadata,
         plugins_dir=str(PLUGINS_DIR),
         template_dir=str(TEMPLATES_DIR),
         settings={**datasette_settings(allow_sql), **(settings or {})},
@@ -184,8 +186,8 @@ class DeskServer:
             store.migrate()
         self._scratch = tempfile.TemporaryDirectory(prefix="monitor-desk-")
         metadata_path = Path(self._scratch.name) / "metadata.json"
-        metadata_path.write_text(json.dumps(datasette_metadata(self.db_path, allow_sql=self.allow_sql)),
-                                 encoding="utf-8")
+        metadata = datasette_metadata(self.db_path, allow_sql=self.allow_sql, public=self.public)
+        metadata_path.write_text(json.dumps(metadata), encoding="utf-8")
         command = datasette_command(self.db_path, metadata_path, host=self.host, port=self.port,
                                     allow_sql=self.allow_sql)
         # ends with this process even when it is SIGKILLed (the thread that starts it must live
@@ -197,7 +199,7 @@ class DeskServer:
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        probe = self.url + "-/versions.json"
+        probe = self.url + "-/static/app.css"  # served public or not (/-/versions is not)
         while True:
             code = self.process.poll()
             if code is not None:
