@@ -76,9 +76,34 @@ def looks_binary(text: str) -> bool:
     return controls > 0.02 * len(head)
 
 
+# A numeric character reference to a character XML cannot hold (C0 controls but tab, newline
+# and carriage return; NUL; surrogates; U+FFFE/U+FFFF; beyond U+10FFFF). lxml's HTML parser
+# turns `&#27;` into a raw ESC in the tree, which trafilatura's XML steps then refuse: the page
+# lost all its text. Raw control characters are dropped by the parser; their references now too.
+_CHAR_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+
+
+def _xml_can_hold(code: int) -> bool:
+    return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF)
+
+
+def _keep_or_drop(match: re.Match) -> str:
+    digits = match.group(1) or match.group(2)
+    if len(digits) > 8:
+        return ""
+    code = int(digits, 16) if match.group(1) else int(digits)
+    return match.group(0) if _xml_can_hold(code) else ""
+
+
+def without_invalid_references(text: str) -> str:
+    """The page with references to characters XML cannot hold (`&#27;`, `&#x1;`) removed."""
+    return _CHAR_REFERENCE.sub(_keep_or_drop, text) if "&#" in text else text
+
+
 def parse_html(text: str) -> HtmlElement | None:
     try:
-        return load_html(text)
+        return load_html(without_invalid_references(text))
     except (etree.ParserError, ValueError, TypeError) as exc:
         logger.debug("unparseable HTML: %s", exc)
         return None
