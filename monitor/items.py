@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What a run counts for each source: the crawl's summary, the run_sources columns and the Scrapy
+# stats `monitor/<counter>/<source>` (pages is counted per response).
+COUNTERS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "not_modified",
+            "gone", "skipped", "errors")
+# The counters that show a source answered with something usable: a source with errors and none
+# of these failed.
+PRODUCED = ("new", "updated", "duplicate", "unchanged", "known", "skipped", "not_modified")
+
 # Every kind of problem recorded in the `errors` table. The README's table is checked against it.
 ERROR_KINDS: dict[str, str] = {
     "http_error": "the server answered 4xx or 5xx (after retries for 5xx and 429)",

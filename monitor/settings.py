@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+from monitor import __version__
+
 BOT_NAME = "monitor"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -17,6 +19,7 @@ NEWSPIDER_MODULE = "spiders"
 MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_DB": ("data/monitor.db", "Path of the SQLite database."),
     "MONITOR_SCHEDULES": ("schedules", "Directory of schedule files (*.toml)."),
+    "MONITOR_DESK_PORT": (8001, "Port of the Datasette desk (`monitor start`, `monitor serve`); 0 picks a free one."),
     "MONITOR_CONTACT": ("https://github.com/monitor-news/monitor",
                         "Contact URL or e-mail sent in the User-Agent so site owners can reach you."),
     "MONITOR_MAX_PAGE_BYTES": (10 * 1024 * 1024,
@@ -62,7 +65,7 @@ def get(name: str, overrides: dict | None = None) -> object:
 
 
 def user_agent(contact: str | None = None) -> str:
-    return f"monitor/0.1 (news monitoring; +{contact or get('MONITOR_CONTACT')})"
+    return f"monitor/{__version__} (news monitoring; +{contact or get('MONITOR_CONTACT')})"
 
 
 # Scrapy reads these module attributes, so every MONITOR_* setting is a Scrapy setting too.

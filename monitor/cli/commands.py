@@ -13,15 +13,16 @@ import click
 from monitor import settings as monitor_settings
 from monitor.cli.options import ConfigProblem, common_options, read_schedules
 from monitor.config import ConfigError, Schedule, notify_targets, select_sources
+from monitor import __version__
+from monitor.items import COUNTERS
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_COLUMNS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "not_modified",
-                   "gone", "skipped", "errors")
+SUMMARY_COLUMNS = COUNTERS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option("0.1.0", prog_name="monitor")
+@click.version_option(__version__, prog_name="monitor")
 def cli() -> None:
     """Watch law-enforcement newsrooms and the news: crawl, deduplicate, store in SQLite.
 
@@ -37,7 +38,8 @@ def cli() -> None:
 
 @cli.command()
 @common_options
-@click.option("--port", default=8001, show_default=True, help="Port of the Datasette desk.")
+@click.option("--port", default=lambda: monitor_settings.get("MONITOR_DESK_PORT"), type=int,
+              show_default="8001, env MONITOR_DESK_PORT", help="Port of the Datasette desk.")
 @click.option("--no-serve", is_flag=True, help="Do not start Datasette beside the scheduler.")
 @click.option("--stop-grace", default=20, show_default=True,
               help="Seconds a running crawl gets to stop on shutdown before it is killed.")

@@ -10,13 +10,11 @@ from collections import Counter, defaultdict
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from monitor.items import ArticleItem, CrawlProblem
+from monitor.items import COUNTERS, ArticleItem, CrawlProblem
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
 
-COUNTERS = ("pages", "new", "updated", "duplicate", "unchanged", "known", "not_modified",
-            "gone", "skipped", "errors")
 
 
 class CrawlReport:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor import lifeline
+from monitor import lifeline, settings
 from monitor.desk import PLUGINS_DIR, TEMPLATES_DIR
 from monitor.desk.metadata import (  # noqa: F401  (the desk's public API)
     database_name,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8001
+DEFAULT_PORT = int(settings.get("MONITOR_DESK_PORT"))
 PUBLIC_HOST = "0.0.0.0"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 READY_TIMEOUT_SECONDS = 60.0

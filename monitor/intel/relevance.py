@@ -7,9 +7,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from monitor.config import RELEVANCE_MODES
 from monitor.intel.facts import Fact, extract_facts, lowered_exactly
-
-RELEVANCE_MODES = ("keep_all", "relevant_only", "mark")
 
 # Points of evidence at which a story is relevant (score 0.5). Each positive cue adds its weight
 # once; negative cues (awards, hiring, grants, meetings, ...) subtract theirs; a cue in the title

@@ -5,6 +5,7 @@ status, the run's status, and its end with source health and one notification.""
 from __future__ import annotations
 
 from monitor.config import Source
+from monitor.items import PRODUCED
 from monitor.runs import health, notify
 from monitor.store import FAILED, OK, PARTIAL, Store
 
@@ -31,8 +32,7 @@ def skipped(busy: list[str]) -> dict[str, dict]:
 
 def source_status(row: dict) -> str:
     """failed when a source only produced errors, partial with some errors, else ok."""
-    produced = sum(row.get(c, 0) for c in ("new", "updated", "duplicate", "unchanged", "known",
-                                            "skipped", "not_modified"))
+    produced = sum(row.get(c, 0) for c in PRODUCED)
     if row.get("errors", 0) and not produced:
         return FAILED
     return PARTIAL if row.get("errors", 0) else OK

@@ -14,7 +14,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from monitor.config import Source
-from monitor.crawling.extensions import COUNTERS
+from monitor.items import COUNTERS
 from monitor.runs.bookkeeping import (SKIPPED, begin_run, close_run, run_status, skipped,
                                      source_status)
 from monitor.runs.locks import acquire_sources, crawl_process_lock, run_is_alive

@@ -20,7 +20,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import lifeline
+from monitor import lifeline, settings
 from monitor.config import ConfigError, Schedule, load_schedules
 from monitor.runs.locks import LockHeld, crawl_process_lock, daemon_lock, run_is_alive
 from monitor.store import Store
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 20      # a crawl asked to stop gets this long before SIGKILL
 DATASETTE_RESTART_SECONDS = 30  # restart a crashed Datasette at most this often
+DESK_PORT = int(settings.get("MONITOR_DESK_PORT"))
 LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
 
 
@@ -114,7 +115,7 @@ def setup_logging(db_path: str, level: int = logging.INFO) -> Path:
 class Daemon:
     """`monitor start`: schedules, crawl processes, Datasette beside, clean shutdown."""
 
-    def __init__(self, db_path: str, schedules_dir: str, *, serve: bool = True, port: int = 8001,
+    def __init__(self, db_path: str, schedules_dir: str, *, serve: bool = True, port: int = DESK_PORT,
                  stop_grace: float = STOP_GRACE_SECONDS, nodes: list | None = None) -> None:
         self.db_path, self.schedules_dir = str(db_path), str(schedules_dir)
         self.serve, self.port, self.stop_grace = serve, port, stop_grace

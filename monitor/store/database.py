@@ -16,6 +16,7 @@ import sqlite_utils
 
 from monitor.store import fts
 from monitor.store import intel_links as intelligence
+from monitor.items import COUNTERS
 from monitor.intel.identity import canonical_url, choose_canonical, content_hash, item_id
 from monitor.store.rows import insert_row, update_row
 from monitor.store.schema import migrations, utcnow
@@ -30,9 +31,9 @@ NEW, UPDATED, DUPLICATE, UNCHANGED = "new", "updated", "duplicate", "unchanged"
 # Run states.
 RUNNING, OK, PARTIAL, FAILED, ABORTED = "running", "ok", "partial", "failed", "aborted"
 
-RUN_COUNTERS = ("pages", "new", "updated", "duplicate", "unchanged", "skipped", "errors")
-SOURCE_COUNTERS = ("pages", "links", "new", "updated", "duplicate", "unchanged", "known",
-                   "not_modified", "skipped", "errors", "gone")
+# The runs table keeps the totals of these counters; run_sources keeps all of them and links.
+RUN_COUNTERS = tuple(c for c in COUNTERS if c not in ("known", "not_modified", "gone"))
+SOURCE_COUNTERS = ("links", *COUNTERS)
 RECHECK_AFTER_HOURS = (1, 6, 24, 24 * 7)  # re-fetch a stored item this long after first seen
 
 
