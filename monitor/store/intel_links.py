@@ -12,6 +12,7 @@ import sqlite_utils
 
 from monitor.intel import events, neardup
 from monitor.intel.facts import EXTRACTOR_VERSION, Fact
+from monitor.store import operations
 from monitor.store.rows import insert_rows, update_row
 
 logger = logging.getLogger(__name__)
@@ -287,6 +288,7 @@ def _save_event(db, summary: events.EventSummary, *, now: str) -> None:
                    "(?, ?, ?, ?, ?) ON CONFLICT (event_id, item_id) DO UPDATE SET role = excluded.role",
                    [member["event_id"], member["item_id"], member["role"], member["reason"], now])
         db.execute("UPDATE items SET event_id = ? WHERE id = ?", [summary.event_id, member["item_id"]])
+    operations.save_operation(db, summary, now=now)  # the figures users read, kept with the event
 
 
 def explain(db, item_id: str, fields: dict, intel: dict) -> dict:

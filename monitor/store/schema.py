@@ -267,3 +267,15 @@ def m011_operations(db: sqlite_utils.Database) -> None:
     from monitor.store.operations import rebuild_operations
 
     rebuild_operations(db, now=utcnow())
+
+
+@migrations()
+def m012_desk_indexes(db: sqlite_utils.Database) -> None:
+    """What the desk's pages look up at 1M items (benchmarks/desk_speed.py): the items table's
+    facets count by index instead of reading every row with its text, the duplicates query
+    walks copies newest first, source health sums a source's weeks."""
+    for column in ("agency", "kind", "status", "relevant"):
+        db["items"].create_index([column], if_not_exists=True)
+    db.execute("CREATE INDEX IF NOT EXISTS items_copies_found ON items (first_seen) "
+               "WHERE duplicate_of IS NOT NULL")
+    db["item_weeks"].create_index(["source"], if_not_exists=True)
