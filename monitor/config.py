@@ -5,6 +5,7 @@ Every error names the file, the line, the source and the key, so a person can fi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tomllib
@@ -81,6 +82,11 @@ class Source:
         if "components" in fields:  # a JSON list (a Scrapyd job) back into a tuple
             fields["components"] = tuple(fields["components"] or ())
         return cls(**fields)
+
+
+# A source's defaults, as its fields declare them (the schedule reader and `scrapy crawl -a` use them).
+SOURCE_DEFAULTS = {name: f.default for name, f in Source.__dataclass_fields__.items()
+                   if f.default is not dataclasses.MISSING}
 
 
 @dataclass(frozen=True)
@@ -345,8 +351,8 @@ def _load_source(raw: object, index: int, schedule: str, fail) -> Source:
         raise fail(f"feed_only needs kind = \"feed\" (this one is kind {kind!r})",
                    "feed_only", index, name)
     numbers = {}
-    for key, default, low, high in (("pages", 3, 1, 1000), ("max_items", 200, 1, 100000)):
-        value = raw.get(key, default)
+    for key, low, high in (("pages", 1, 1000), ("max_items", 1, 100000)):
+        value = raw.get(key, SOURCE_DEFAULTS[key])
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise fail(f"expected a whole number from {low} to {high}, got {value!r}", key, index, name)
         numbers[key] = value

@@ -19,7 +19,7 @@ from scrapy.utils.gz import gunzip
 from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from monitor.config import SOURCE_KINDS, Source, check_url
+from monitor.config import SOURCE_DEFAULTS, SOURCE_KINDS, Source, check_url
 from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, PrivateAddressRefused,
                                          RateLimited)
 from monitor.intel.identity import canonical_url
@@ -65,10 +65,10 @@ class SourceSpider(DojApi, scrapy.Spider):
                 raise ValueError(f"kind must be one of {', '.join(SOURCE_KINDS)}")
             sources = [Source(
                 name=source or urlsplit(url).hostname or "cli", url=url, kind=kind,
-                follow=follow, pages=int(pages or 3), agency=agency,
+                follow=follow, pages=int(pages or SOURCE_DEFAULTS["pages"]), agency=agency,
                 item_kind=item_kind or ("press_release" if agency else "news"),
                 allow_offsite=str(allow_offsite).lower() in ("1", "true", "yes"),
-                max_items=int(max_items or 200), schedule="cli")]
+                max_items=int(max_items or SOURCE_DEFAULTS["max_items"]), schedule="cli")]
         self.sources = {s.name: s for s in sources}
         # A doj_api or feed-only source is never fetched at its items' own URLs.
         self.rechecks = [r for r in rechecks or [] if r["source"] in self.sources
