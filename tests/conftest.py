@@ -1,12 +1,39 @@
-"""Shared pytest fixtures: the local fixture-site HTTP server."""
+"""Shared pytest fixtures (the local fixture-site HTTP server), and the guard of the fast layer:
+under `-m "not slow"` a test that starts a process without the `slow` marker fails, naming it."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from tests.fixture_server import FixtureServer
+
+# Audit events of starting a program (sys.addaudithook: no patching of subprocess).
+_PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.posix_spawn", "os.exec"}
+_running: list[pytest.Item] = []  # the test whose setup, call or teardown runs now
+
+
+def _refuse_unmarked_process(event: str, args: tuple) -> None:
+    if event in _PROCESS_EVENTS and _running and _running[0].get_closest_marker("slow") is None:
+        program = args[0] if args else "?"
+        raise RuntimeError(f"{_running[0].nodeid} starts a process ({program!r}) but is not marked "
+                           "slow: add @pytest.mark.slow (or a module pytestmark)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if "not slow" in (config.getoption("markexpr") or ""):  # the fast layer: keep it honest
+        sys.addaudithook(_refuse_unmarked_process)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.remove(item)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ import pytest
 
 from tests.crawl_harness import monitor
 
+pytestmark = pytest.mark.slow  # every test here starts processes
+
 GOOD = """\
 description = "federal newsrooms"
 every = "15m"

@@ -11,6 +11,7 @@ from benchmarks.extraction import BENCHMARK, shared_data_dir
 from benchmarks.local_site import LocalSite, run_module
 
 
+@pytest.mark.slow
 def test_fresh_crawl_fetches_every_listed_copy_and_stores_each_as_new(tmp_path):
     result = crawl_speed.run(12, bases_limit=6, workdir=tmp_path)
     assert result.returncode == 0
@@ -23,6 +24,7 @@ def test_fresh_crawl_fetches_every_listed_copy_and_stores_each_as_new(tmp_path):
     assert rows[0].verdict in (report.MET, report.MISSED)
 
 
+@pytest.mark.slow
 def test_bare_crawl_fails_when_a_page_is_lost(tmp_path):
     # the ceiling is only a ceiling if it extracted every page: a lost one must fail the benchmark
     with LocalSite() as site:
@@ -35,6 +37,7 @@ def test_bare_crawl_fails_when_a_page_is_lost(tmp_path):
     assert "extracted 1 of 2 pages" in run.output
 
 
+@pytest.mark.slow
 def test_repoll_of_unchanged_feeds_sends_one_request_per_source_and_fetches_no_article(tmp_path):
     result = repoll.run(5, workdir=tmp_path)
     assert (result.fresh.feeds, result.fresh.articles, result.fresh.new) == (5, 5, 5)
@@ -59,6 +62,7 @@ def test_store_cost_grows_the_database_to_the_size_asked(tmp_path):
     assert store_cost.grow(tmp_path / "grown.db", 300) == 300
 
 
+@pytest.mark.slow
 def test_daemon_memory_samples_the_daemon_after_every_scheduled_run(tmp_path):
     result = daemon_memory.run(3, warmup=1, workdir=tmp_path)
     assert result.returncode == 0

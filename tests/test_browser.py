@@ -22,9 +22,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium, which `python3 dev.py test` "
-                                       "installs when run as root: apt-get install -y chromium")
+pytestmark = [pytest.mark.slow,  # a browser, a desk process
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="needs Debian's chromium, which `python3 dev.py test` "
+                                        "installs when run as root: apt-get install -y chromium")]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -69,6 +70,7 @@ def test_inspect_missing_target_is_a_clear_error():
     assert result.exit_code == 1 and "no such file, and not an http(s) URL" in result.output
 
 
+@pytest.mark.slow
 def test_sources_check_reports_kind_and_links_and_writes_nothing(site_server, tmp_path):
     write_schedule(tmp_path / "s", site_server.base_url, [
         {"name": "home", "url": "{base}/gov/"},
@@ -108,6 +110,7 @@ def test_summary_table_has_totals():
     assert lines[-1].split() == ["TOTAL", "4", "2", "0", "0", "0", "0", "0", "0", "0", "1"]
 
 
+@pytest.mark.slow
 def test_scrapy_list_and_crawl_work_from_the_repository_root(site_server, tmp_path):
     import os
     import subprocess

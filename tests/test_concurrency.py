@@ -13,8 +13,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from monitor.desk import server as desk
 from tests.crawl_harness import monitor, write_schedule
+
+pytestmark = pytest.mark.slow  # every test here starts processes
 
 DURATION = 20.0
 DAEMON_SOURCES = [{"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE"},

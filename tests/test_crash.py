@@ -11,6 +11,8 @@ import pytest
 
 from benchmarks.crash import run_trials
 
+pytestmark = pytest.mark.slow  # every test here starts processes
+
 KILLS = 5
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.crawl_harness import monitor, write_schedule
 
+pytestmark = pytest.mark.slow  # every test here starts processes
+
 SOURCES = [
     {"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE"},
     {"name": "gov-newsroom", "url": "{base}/gov/newsroom/", "kind": "listing",

@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED
 
 from monitor.config import Schedule, Source, load_schedules
@@ -74,6 +75,7 @@ def test_default_schedules_build_a_scheduler():
         scheduler.shutdown(wait=False)
 
 
+@pytest.mark.slow
 def test_daemon_does_not_load_the_extractor():
     # the daemon lives for months and extracts nothing (each run is a crawl process of its own):
     # trafilatura and its parsers would only add to its memory
@@ -160,6 +162,7 @@ def query(db, sql, params=()):
 FEED_SOURCES = [{"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE"}]
 
 
+@pytest.mark.slow
 def test_daemon_runs_schedules_and_stops_cleanly(site_server, tmp_path):
     write_schedule(tmp_path / "s", site_server.base_url, FEED_SOURCES, every="2s")
     db = tmp_path / "m.db"
@@ -181,6 +184,7 @@ def test_daemon_runs_schedules_and_stops_cleanly(site_server, tmp_path):
     assert (tmp_path / "monitor.log").read_text().count("run of schedule fixtures finished") >= 2
 
 
+@pytest.mark.slow
 def test_hand_crawl_during_daemon_run_skips_the_busy_source(site_server, tmp_path):
     slow = [{"name": "slow-feed", "url": "{base}/slow?seconds=4&file=/gov/rss/news.xml"}]
     write_schedule(tmp_path / "s", site_server.base_url, slow, every="1h")
@@ -201,6 +205,7 @@ def test_hand_crawl_during_daemon_run_skips_the_busy_source(site_server, tmp_pat
     assert query(db, "SELECT count(*), count(DISTINCT canonical_url) FROM items")[0] == (6, 6)
 
 
+@pytest.mark.slow
 def test_sighup_reload_keeps_old_config_when_new_one_is_bad(site_server, tmp_path):
     path = write_schedule(tmp_path / "s", site_server.base_url, FEED_SOURCES, every="1h")
     db = tmp_path / "m.db"
@@ -220,6 +225,7 @@ def test_sighup_reload_keeps_old_config_when_new_one_is_bad(site_server, tmp_pat
         assert daemon.stop() == 0
 
 
+@pytest.mark.slow
 def test_daemon_refuses_to_start_on_bad_config(tmp_path):
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "bad.toml").write_text('cron = "61 * * * *"\n[[source]]\nname="a"\nurl="https://a.org"\n')
@@ -228,6 +234,7 @@ def test_daemon_refuses_to_start_on_bad_config(tmp_path):
     assert result.stderr.strip().startswith(f"Error: {tmp_path / 's' / 'bad.toml'}:1: key 'cron'")
 
 
+@pytest.mark.slow
 def test_time_limit_stops_a_run_and_marks_it_aborted(site_server, tmp_path):
     slow = [{"name": "slow-feed", "url": "{base}/slow?seconds=20&file=/gov/rss/news.xml"}]
     path = write_schedule(tmp_path / "s", site_server.base_url, slow, every="1h")
@@ -243,6 +250,7 @@ def test_time_limit_stops_a_run_and_marks_it_aborted(site_server, tmp_path):
     assert any("exceeded its time limit" in line for line in daemon.errors)
 
 
+@pytest.mark.slow
 def test_sigkill_during_a_run_then_restart_loses_and_duplicates_nothing(site_server, tmp_path):
     sources = [{"name": "gov-feed", "url": "{base}/gov/rss/news.xml"},
                {"name": "slow-sitemap", "url": "{base}/slow?seconds=6&file=/gov/sitemap-releases.xml"}]

@@ -150,6 +150,7 @@ def test_a_port_in_use_is_a_clear_error(tmp_path):
 # -- real processes -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_serve_runs_until_sigterm(tmp_path):
     db = build_sample_db(tmp_path / "monitor.db")
     running = Running(monitor_command("serve", "--db", str(db), "--port", "0"))
@@ -163,6 +164,7 @@ def test_serve_runs_until_sigterm(tmp_path):
         running.kill()
 
 
+@pytest.mark.slow
 def test_demo_serves_a_crawled_sample_newsroom_until_ctrl_c():
     running = Running(monitor_command("demo", "--port", "0"))
     try:

@@ -351,6 +351,7 @@ def read_line(proc: subprocess.Popen[str], timeout: float) -> str:
     return proc.stdout.readline()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_subprocess_prints_ready_and_exits_cleanly_on_signal(sig: signal.Signals) -> None:
     proc = subprocess.Popen(
@@ -383,6 +384,7 @@ def test_subprocess_prints_ready_and_exits_cleanly_on_signal(sig: signal.Signals
     assert stderr == ""
 
 
+@pytest.mark.slow
 def test_subprocess_serves_custom_root(tmp_path: Path) -> None:
     (tmp_path / "hello.txt").write_text("hi from {{base}}\n")
     proc = subprocess.Popen(

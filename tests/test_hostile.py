@@ -53,6 +53,7 @@ def test_there_are_at_least_forty_cases_with_distinct_names():
     assert all(case.kind is None or case.kind in ERROR_KINDS for case in CASES)
 
 
+@pytest.mark.slow
 def test_the_hostile_crawl_finishes_with_exit_zero_and_closes_its_run(hostile):
     assert hostile.returncode == 0, hostile.stderr[-3000:]
     assert "Traceback" not in hostile.stderr, hostile.stderr[-3000:]
@@ -61,21 +62,25 @@ def test_the_hostile_crawl_finishes_with_exit_zero_and_closes_its_run(hostile):
     assert hostile.seconds < 120
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded(hostile):
     assert hostile.peak_rss_mb < PEAK_RSS_LIMIT_MB, f"crawl process peaked at {hostile.peak_rss_mb:.0f} MB"
     assert hostile.peak_tree_mb < PEAK_TREE_LIMIT_MB, \
         f"crawl and workers peaked at {hostile.peak_tree_mb:.0f} MB"
 
 
+@pytest.mark.slow
 def test_no_request_reached_a_loopback_admin_service(server, hostile):
     assert server.hits("admin") == [] and server.hits("admin2") == []
 
 
+@pytest.mark.slow
 def test_no_local_file_was_read(hostile):
     texts = rows(hostile, "SELECT text FROM items WHERE text LIKE '%root:x:0:0%'")
     assert texts == []
 
 
+@pytest.mark.slow
 def test_every_error_row_has_a_documented_kind_a_source_a_url_and_a_readable_message(hostile):
     errors = rows(hostile, "SELECT source, url, kind, message FROM errors")
     assert errors
@@ -86,6 +91,7 @@ def test_every_error_row_has_a_documented_kind_a_source_a_url_and_a_readable_mes
         assert error["message"].isprintable() and "Traceback" not in error["message"], error
 
 
+@pytest.mark.slow
 def test_good_items_of_the_same_run_are_stored(hostile):
     good = rows(hostile, "SELECT title, text FROM items WHERE source = 'good-feed'")
     assert len(good) == 3 and all("Case file good-" in g["text"] for g in good)
@@ -100,6 +106,7 @@ def test_good_items_of_the_same_run_are_stored(hostile):
     assert consistent[0]["items"] == consistent[0]["fts"] and consistent[0]["unsighted"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_case(server, hostile, case):
     verdict = observe(case, hostile.db, server)
@@ -113,6 +120,7 @@ NASTIEST = ["good-feed", "gzip-bomb", "brotli-bomb", "body-50mb-unannounced", "s
             "infinite-pagination", "xml-entity-bomb-feed", "deep-nesting", "pdf-broken-encrypted"]
 
 
+@pytest.mark.slow
 def test_daemon_keeps_running_through_a_hostile_run(server, tmp_path, monkeypatch):
     from tests.test_daemon import DaemonProcess, query, wait_for
 
@@ -143,6 +151,7 @@ def test_daemon_keeps_running_through_a_hostile_run(server, tmp_path, monkeypatc
     assert server.hits("admin") == []
 
 
+@pytest.mark.slow
 def test_the_server_runs_on_its_own_and_prints_its_addresses_then_ready():
     proc = subprocess.Popen([sys.executable, "-m", "tests.hostile_server"], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)

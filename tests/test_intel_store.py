@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -53,6 +54,7 @@ def test_near_duplicate_candidates_come_from_the_band_index(tmp_path):
         assert bands == 40
 
 
+@pytest.mark.slow
 def test_relevant_only_source_records_irrelevant_pages_as_skips(site_server, tmp_path):
     write_schedule(tmp_path / "s", site_server.base_url, [
         {"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE",
@@ -67,6 +69,7 @@ def test_relevant_only_source_records_irrelevant_pages_as_skips(site_server, tmp
     assert "hiring-event" in skips[0]["url"] and "negative" in skips[0]["message"]
 
 
+@pytest.mark.slow
 def test_keep_all_source_marks_everything_relevant_but_keeps_the_score(site_server, tmp_path):
     write_schedule(tmp_path / "s", site_server.base_url, [
         {"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE", "relevance": "keep_all"}])

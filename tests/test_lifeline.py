@@ -16,8 +16,9 @@ from monitor.desk import server as desk
 from tests.crawl_harness import FAST_ENV, ROOT, write_schedule
 from tests.test_daemon import wait_for
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="the parent-death signal is a Linux feature")
+pytestmark = [pytest.mark.slow,  # every test here starts processes
+              pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                 reason="the parent-death signal is a Linux feature")]
 
 
 def ended(pid: int) -> bool:

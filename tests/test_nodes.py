@@ -19,6 +19,8 @@ from monitor.runs.nodes import Node, NodeError, build_egg
 from tests.crawl_harness import FAST_ENV, monitor, write_schedule
 from tests.test_daemon import DaemonProcess, _children, wait_for
 
+pytestmark = pytest.mark.slow  # every test here starts processes
+
 USER, PASSWORD = "desk", "s3cret-test"
 CONF = """[scrapyd]
 bind_address = 127.0.0.1

@@ -77,6 +77,7 @@ def test_run_message_lists_items_and_health_changes():
     assert run_message(8, [], []) is None
 
 
+@pytest.mark.slow
 def test_a_crawl_sends_one_message_for_its_new_items(site_server, receiver, tmp_path):
     path = write_schedule(tmp_path / "s", site_server.base_url,
                           [{"name": "gov-feed", "url": "{base}/gov/rss/news.xml", "agency": "ICE"}])
@@ -91,6 +92,7 @@ def test_a_crawl_sends_one_message_for_its_new_items(site_server, receiver, tmp_
     assert len(receiver.messages) == 1     # nothing new: no second message
 
 
+@pytest.mark.slow
 def test_environment_targets_are_used(site_server, receiver, tmp_path):
     write_schedule(tmp_path / "s", site_server.base_url,
                    [{"name": "ledger", "url": "{base}/news/feed.json"}])
