@@ -270,21 +270,22 @@ def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: 
       monitor inspect saved-page.html --json
       monitor inspect release.pdf
     """
+    from monitor.crawling.worker import process_page
     from monitor.intel.identity import choose_canonical, content_hash
-    from monitor.extract import extract_article, extract_pdf, why_not_article
-    from monitor.crawling.worker import analyse
+    from monitor.items import CrawlProblem, Page
 
     body, url = _read_target(target)
     is_pdf = body[:5] == b"%PDF-"
-    article = extract_pdf(body, url) if is_pdf else extract_article(body, url)
-    if article is None:
-        reason = "no extractable PDF text" if is_pdf else why_not_article(body, url)
+    # the extraction worker's own job, as a crawl would run it on this page
+    done = process_page(Page(source="inspect", url=url, body=body, item_kind=item_kind,
+                             content_type="application/pdf" if is_pdf else "text/html"))
+    if isinstance(done, CrawlProblem):
         if as_json:
-            click.echo(json.dumps({"url": url, "article": None, "reason": reason}, indent=2))
+            click.echo(json.dumps({"url": url, "article": None, "reason": done.message}, indent=2))
         else:
-            click.echo(f"{url}: not an article: {reason}")
+            click.echo(f"{url}: not an article: {done.message}")
         return
-    fields = article.to_dict()
+    fields, intel = done.article, done.intel
     canonical = choose_canonical(url, fields.get("canonical_url"))
     fields["item_canonical_url"] = canonical
     fields["content_hash"] = content_hash(fields["text"])
