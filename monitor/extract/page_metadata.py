@@ -1,11 +1,10 @@
 """What a page says about itself: explicit metadata (meta tags, JSON-LD, microdata, <time>,
-canonical links) read by monitor, trafilatura's metadata readers, and the simhash fingerprint. This
-is the one module that touches trafilatura internals (trafilatura.metadata, .deduplication, .settings):
+canonical links) read by monitor and trafilatura's metadata readers. This is the one module that
+touches trafilatura internals (trafilatura.metadata, .settings):
 trafilatura is pinned below 2.4 for them."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -15,11 +14,9 @@ from datetime import date, datetime
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
-import numpy as np
 from dateutil import parser as date_parser
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.deduplication import sample_tokens
 from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_meta_json,
                                   extract_sitename, extract_title, extract_url, set_date_params)
 from trafilatura.settings import Document
@@ -55,24 +52,6 @@ def trafilatura_metadata(tree: HtmlElement, url: str | None, *, with_date: bool)
         found.date = find_date(deepcopy(tree), **config)  # htmldate may clean the tree it gets
     found.clean_and_trim()
     return found
-
-
-_SIMHASH_BITS = 64
-_SIMHASH_SHIFTS = np.arange(_SIMHASH_BITS - 1, -1, -1, dtype=np.uint64)  # most significant first
-
-
-def simhash(text: str) -> str:
-    """The item's `fingerprint` column: trafilatura's `content_fingerprint(text)` (a 64-bit
-    Charikar simhash of the words its `sample_tokens` keeps, in hex), the same value, with the
-    per-bit votes counted by numpy instead of one Python list per word (a quarter of the time).
-
-    Bit i is set when at least half of the words' 8-byte BLAKE2b hashes have bit i set."""
-    tokens = sample_tokens(text, _SIMHASH_BITS)
-    digests = b"".join([hashlib.blake2b(token.encode(), digest_size=8).digest() for token in tokens])
-    # one row of bits per word, most significant first
-    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(-1, _SIMHASH_BITS)
-    keep = 2 * bits.sum(axis=0, dtype=np.int64) >= len(tokens)
-    return f"{int((keep.astype(np.uint64) << _SIMHASH_SHIFTS).sum()):x}"
 
 
 _CARD_XPATH = (
