@@ -513,7 +513,8 @@ def test_new_relevant_items_feed(client):
                                             "urn:monitor:item:rel-ma"]
     ma = feed.entries[2]
     assert ma.link == "https://www.ice.gov/news/releases/ma-19"
-    assert [l.href for l in ma.links if l.rel == "related"] == ["http://localhost/-/item/rel-ma"]
+    assert [l.href for l in ma.links if l.rel == "related"] == \
+        ["http://localhost/-/item/rel-ma", "http://localhost/-/operation/ev-ma"]
     assert ma.updated_parsed[:6] == (2019, 11, 6, 18, 0, 0)
     assert "Arrests: 19" in ma.summary
     hostile = feed.entries[0]

@@ -13,6 +13,7 @@ from monitor.desk import server as desk
 from monitor.intel.events import EventCandidate, EventSummary
 from monitor.intel.facts import Fact
 from monitor.intel.operation_figures import MemberInfo, disagreements_in_words, is_report, operation_row
+from monitor.runs.notify import run_message
 from monitor.store import Store
 
 RELEASE = ("ICE arrests {n} in Texas during Operation Lone Star Sweep",
@@ -31,12 +32,12 @@ COVERAGE = ("Federal agents detain {n} in Houston sweep",
 
 def save(store: Store, url: str, title: str, text: str, *, published: str, kind: str = "press_release",
          source: str = "ice-news", agency: str | None = "ICE", site: str | None = None,
-         relevance: str = "mark"):
+         relevance: str = "mark", run_id: int | None = 1):
     article = {"title": title, "text": text, "published": published, "site": site,
                "canonical_url": None, "language": "en", "content_type": "text/html"}
     intel = analyse(article, kind, relevance)
     return store.save_article(article, url=url, source=source, agency=agency, item_kind=kind,
-                              intel=intel)
+                              intel=intel, run_id=run_id)
 
 
 def operations(store: Store) -> list[dict]:
@@ -143,6 +144,23 @@ def test_a_revised_release_shows_its_new_figure_everywhere(store):
     assert [r["arrests"] for r in rows_of(answers["/monitor/events_with_coverage.json?_shape=array"])] == [14]
     feed = answers["/monitor/latest_operations.atom"]
     assert feed.status_code == 200 and "Arrests: 14" in feed.text and "Arrests: 12" not in feed.text
+
+
+def test_the_notification_gives_the_operations_figure(covered):
+    # the coverage saying 21 was found in run 2: its message gives the operation's 19, by ICE
+    ctitle, ctext = COVERAGE
+    save(covered, "https://weekly.example/houston", "Operation Lone Star Sweep: 21 held in Houston",
+         "Twenty-one people were arrested in Houston, Texas, during Operation Lone Star Sweep, "
+         "federal officials told The Weekly.\n\nThe four-day operation in Harris County ended on "
+         "Friday. Church groups in Houston offered legal help to relatives on Sunday.\n\nImmigration "
+         "lawyers in Texas said they expected more hearings next week.", published="2024-05-04",
+         kind="news", source="weekly", agency=None, site="The Weekly", run_id=2)
+    assert covered.conn.execute("SELECT count(*) FROM operations").fetchone()[0] == 1
+    items = covered.new_relevant_items(2)
+    assert [(i["arrests"], i["arrests_by"], i["state"]) for i in items] == [(19, "ICE", "TX")]
+    _, body = run_message(2, items, [])
+    assert "Operation Lone Star Sweep, TX: 19 arrests (reported by ICE)" in body
+    assert "21 arrests" not in body
 
 
 def test_an_operation_is_counted_once_in_its_own_state(store):

@@ -54,9 +54,7 @@ def extract_workers(value: object) -> int:
 def process_page(page: Page) -> ArticleItem | CrawlProblem:
     """Run the right extractor on a fetched page; never raises for bad input."""
     if page.prepared is not None:  # made from an API record or a feed entry: nothing to extract
-        fields = {**page.prepared, "fingerprint": extract.simhash(
-            f"{page.prepared.get('title') or ''} {page.prepared['text']}")}
-        return _analysed(page, fields)
+        return _analysed(page, dict(page.prepared))
     is_pdf = page.content_type == "application/pdf"
     try:
         if is_pdf:

@@ -21,8 +21,10 @@ UPDATED_COLUMNS = ("atom_updated", "first_seen", "last_changed", "published")
 LINK_COLUMNS = ("atom_link", "url", "canonical_url")
 SUMMARY_COLUMNS = ("atom_summary", "description", "snippet", "text")
 # Key facts shown at the top of an entry's summary when the query returns them.
-FACT_COLUMNS = (("arrests", "Arrests"), ("states", "States"), ("nationalities", "Nationalities"),
-                ("agencies", "Agencies"), ("operation", "Operation"))
+# Arrests are the operation's one figure (the store's operations table) where a query gives it.
+FACT_COLUMNS = (("arrests", "Arrests"), ("arrests_by", "Reported by"), ("state", "State"),
+                ("states", "States"), ("nationalities", "Nationalities"), ("agencies", "Agencies"),
+                ("operation", "Operation"), ("disagreements", "Figures differ"))
 CATEGORY_COLUMNS = ("source", "agency", "kind")
 SUMMARY_CHARS = 600
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -126,6 +128,9 @@ def atom_feed(rows: Iterable[Mapping], *, feed_url: str, title: str, desk_url: s
         link = _first(row, LINK_COLUMNS)
         _element(entry, "link", rel="alternate", href=link if _is_web_url(link) else review_url)
         _element(entry, "link", rel="related", href=review_url, title="Review in the desk")
+        if row.get("event_id"):
+            _element(entry, "link", rel="related", title="The operation",
+                     href=f"{desk_url.rstrip('/')}/-/operation/{quote(str(row['event_id']), safe='')}")
         if row.get("author"):
             _element(_element(entry, "author"), "name", row["author"])
         for name in CATEGORY_COLUMNS:

@@ -8,8 +8,7 @@ from monitor.extract.decode import decode_html
 from monitor.extract.html import (Article, extract_article, extract_article_with_reason,
                                   why_not_article)
 from monitor.extract.not_article import NOT_ARTICLE_REASONS
-from monitor.extract.page_metadata import simhash
 from monitor.extract.pdf import extract_pdf
 
 __all__ = ["NOT_ARTICLE_REASONS", "Article", "decode_html", "extract_article",
-           "extract_article_with_reason", "extract_pdf", "simhash", "why_not_article"]
+           "extract_article_with_reason", "extract_pdf", "why_not_article"]

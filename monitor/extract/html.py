@@ -13,7 +13,7 @@ from trafilatura import bare_extraction
 
 from monitor.extract.decode import clean, decode_html, looks_binary, norm, parse_html
 from monitor.extract.not_article import NOT_ARTICLE_MIN_CHARS, NOT_ARTICLE_REASONS, not_article_reason
-from monitor.extract.page_metadata import PageMetadata, iso_date, simhash, trafilatura_metadata
+from monitor.extract.page_metadata import PageMetadata, iso_date, trafilatura_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ class Article:
     language: str | None
     canonical_url: str | None
     description: str | None
-    fingerprint: str | None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,7 +109,6 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
         language=meta.language(),
         canonical_url=meta.canonical_url,
         description=clean(found.description) or meta.description(),
-        fingerprint=simhash(f"{title} {main_text}"),
     )
     return article, ""
 

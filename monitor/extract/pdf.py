@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from monitor.extract.decode import clean
 from monitor.extract.html import Article, bounded_title
-from monitor.extract.page_metadata import language_code, simhash
+from monitor.extract.page_metadata import language_code
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,6 @@ def extract_pdf(data: bytes, url: str | None = None) -> Article | None:
         language=language_code(str(language)) if language else None,
         canonical_url=None,
         description=None,
-        fingerprint=simhash(f"{title} {text}"),
     )
 
 

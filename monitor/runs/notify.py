@@ -30,6 +30,9 @@ def run_message(run_id: int, new_items: list[dict], health_changes: list[dict]) 
             published = (item.get("published") or "")[:10]
             parts.append(f"- [{item.get('agency') or item.get('source')}] {item.get('title')} "
                          f"{published}\n  {item.get('url')}")
+            figures = operation_line(item)
+            if figures:
+                parts.append(f"  {figures}")
         if len(new_items) > MAX_ITEMS_IN_MESSAGE:
             parts.append(f"... and {len(new_items) - MAX_ITEMS_IN_MESSAGE} more")
     if health_changes:
@@ -40,6 +43,17 @@ def run_message(run_id: int, new_items: list[dict], health_changes: list[dict]) 
     title = (f"monitor: {len(new_items)} new item(s)" if new_items
              else "monitor: source health changed") + f" (run {run_id})"
     return title, "\n".join(parts)
+
+
+def operation_line(item: dict) -> str | None:
+    """The item's operation as the desk shows it: "Operation X, TX: 14 arrests (ICE)"; None when
+    the item is in no operation. The figure is the operation's (the store's operations table),
+    not the item's own."""
+    name = ", ".join(str(v) for v in (item.get("operation"), item.get("state")) if v)
+    if item.get("arrests") is None:
+        return f"Operation: {name}" if name else None
+    who = f" (reported by {item['arrests_by']})" if item.get("arrests_by") else ""
+    return f"{name + ': ' if name else 'Operation: '}{item['arrests']} arrests{who}"
 
 
 def send(targets: list[str], title: str, body: str) -> bool:

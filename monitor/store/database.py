@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.store import fts
+from monitor.store.dates import normalise_date
 from monitor.store import intel_links as intelligence
 from monitor.items import COUNTERS
 from monitor.intel.identity import canonical_url, choose_canonical, content_hash, item_id
@@ -154,11 +155,13 @@ class Store:
         return f"{row[0]}: {row[1]}" if row else None
 
     def new_relevant_items(self, run_id: int) -> list[dict]:
-        """The relevant originals a run found first (what a notification lists)."""
+        """The relevant originals a run found first (what a notification lists), each with its
+        operation's figures (operations: the one arrest figure and who reported it)."""
         return [dict(row) for row in self.db.query(
-            "SELECT title, url, source, agency, published FROM items WHERE first_run = ? "
-            "AND coalesce(relevant, 1) = 1 AND duplicate_of IS NULL ORDER BY published DESC",
-            [run_id])]
+            "SELECT i.title, i.url, i.source, i.agency, i.published, o.arrests, o.arrests_by, "
+            "o.state, o.operation FROM items i LEFT JOIN operations o ON o.event_id = i.event_id "
+            "WHERE i.first_run = ? AND coalesce(i.relevant, 1) = 1 AND i.duplicate_of IS NULL "
+            "ORDER BY i.published DESC", [run_id])]
 
     def start_run(self, *, trigger: str, schedule: str | None, sources: list[str]) -> int:
         with self.write() as db:
@@ -409,12 +412,16 @@ class Store:
         return self.db[table].count
 
 
+DATE_COLUMNS = ("published", "modified")
 ARTICLE_COLUMNS = ("title", "text", "description", "published", "published_from", "modified",
-                   "modified_from", "author", "site", "language", "content_type", "fingerprint")
+                   "modified_from", "author", "site", "language", "content_type")
 
 
 def _article_columns(article: dict) -> dict:
-    return {key: article.get(key) for key in ARTICLE_COLUMNS}
+    columns = {key: article.get(key) for key in ARTICLE_COLUMNS}
+    for key in DATE_COLUMNS:  # one format, whatever the page or feed wrote (monitor.store.dates)
+        columns[key] = normalise_date(columns[key])
+    return columns
 
 
 def fts_query(text: str) -> str:
