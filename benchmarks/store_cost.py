@@ -134,7 +134,7 @@ def published_for(number: int) -> str:
 
 ITEM_COLUMNS = ("id", "url", "canonical_url", "source", "agency", "kind", "title", "text",
                 "published", "published_from", "language", "content_type", "content_hash",
-                "fingerprint", "first_seen", "last_seen", "last_changed", "status", "first_run",
+                "first_seen", "last_seen", "last_changed", "status", "first_run",
                 "last_run", "relevant", "relevance", "event_id")
 
 
@@ -148,7 +148,7 @@ def _rows_for(number: int, now: str) -> dict[str, list[tuple]]:
     rows: dict[str, list[tuple]] = {
         "items": [(ident, url, url, f"source-{number % HOSTS}", "ICE", "press_release",
                    f"Release {number}", text, published, "meta:article:published_time", "en",
-                   "text/html", content_hash(text), f"{rng.getrandbits(64):016x}", now, now, now,
+                   "text/html", content_hash(text), now, now, now,
                    "live", 1, 1, int(relevant), 0.9 if relevant else 0.1, event)],
         "sightings": [(ident, url, f"source-{number % HOSTS}", 1, now, "bulk")],
         "lsh_bands": [(band, f"{rng.getrandbits(64):016x}", ident) for band in range(BANDS)],
@@ -237,7 +237,7 @@ def flush(db_path: Path) -> None:
 def _article(text: str, published: str = "2023-11-14", title: str | None = None) -> dict:
     return {"title": title or text[:60], "text": text, "canonical_url": None, "published": published,
             "published_from": "meta:article:published_time", "language": "en",
-            "content_type": "text/html", "fingerprint": None}
+            "content_type": "text/html"}
 
 
 def release_text(number: int) -> tuple[str, str]:
