@@ -13,6 +13,7 @@ import gzip
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from monitor.intel.events import EventCandidate, group_events
 from monitor.intel.facts import Fact, extract_facts, headline_count, merged_nationalities, primary_state
-from monitor.intel.neardup import NearDuplicateIndex, signature
+from monitor.intel.neardup import bands, near_duplicate_of, signature
 from monitor.intel.relevance import score_relevance
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -182,6 +183,23 @@ def _pairs(groups: dict[str, str | None]) -> set[tuple[str, str]]:
     return {tuple(sorted(p)) for ids in by_group.values() for p in combinations(ids, 2)}
 
 
+def near_duplicates(ordered: list[LabelledItem], signatures: dict[str, list[int]]) -> dict[str, str]:
+    """Item id -> the original it nearly repeats, decided as the store decides for items stored in
+    this order (neardup.near_duplicate_of over the items sharing a band, most bands first)."""
+    buckets: dict[tuple[int, str], list[str]] = {}
+    dup_of: dict[str, str] = {}
+    for item in ordered:
+        sig = signatures[item.id]
+        shared = Counter(other for key in bands(sig) for other in buckets.get(key, ()))
+        candidates = sorted(shared, key=lambda other: (-shared[other], other))
+        best = near_duplicate_of(sig, ((c, signatures[c], dup_of.get(c)) for c in candidates))
+        if best is not None:
+            dup_of[item.id] = best[0]
+        for key in bands(sig):
+            buckets.setdefault(key, []).append(item.id)
+    return dup_of
+
+
 def evaluate(items: list[LabelledItem]) -> dict[str, Score]:
     scores: dict[str, Score] = {"relevance": Score()}
     facts_of: dict[str, list[Fact]] = {}
@@ -195,14 +213,8 @@ def evaluate(items: list[LabelledItem]) -> dict[str, Score]:
                 scores.setdefault(row, Score()).compare(item.id, _predicted(facts, key), _expected(item, key))
 
     ordered = sorted(items, key=lambda i: (i.published or "", i.id))
-    index = NearDuplicateIndex()
     signatures = {i.id: signature(i.text) for i in ordered}
-    dup_of: dict[str, str] = {}
-    for item in ordered:
-        match = index.find(sig=signatures[item.id])
-        if match:
-            dup_of[item.id] = dup_of.get(match[0], match[0])
-        index.add(item.id, sig=signatures[item.id])
+    dup_of = near_duplicates(ordered, signatures)
     predicted_groups = {i.id: dup_of.get(i.id, i.id if i.id in dup_of.values() else None) for i in ordered}
     scores["near-duplicate pairs"] = Score()
     scores["near-duplicate pairs"].compare("pairs", _pairs(predicted_groups), _pairs({i.id: i.near_dup for i in items}))
@@ -210,7 +222,7 @@ def evaluate(items: list[LabelledItem]) -> dict[str, Score]:
     relevant = [i for i in items if i.relevant and i.event]
     candidates = [EventCandidate.from_text(i.id, i.kind, i.published, i.title, i.text, facts=facts_of[i.id],
                                            sig=signatures[i.id]) for i in relevant]
-    events = group_events(candidates)
+    events = group_events(candidates, duplicates=dup_of)
     predicted = {item_id: e.event_id for e in events for item_id in e.item_ids}
     scores["event pairs"] = Score()
     scores["event pairs"].compare("pairs", _pairs(predicted), _pairs({i.id: i.event for i in relevant}))

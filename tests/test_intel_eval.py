@@ -47,3 +47,38 @@ def test_labelled_set_is_large_varied_and_consistent():
     assert roles["follow_up"] >= 4 and roles["release"] >= 15
     events = {split: {i.event for i in split_items if i.event} for split, split_items in items.items()}
     assert not events["tuned"] & (events["heldout"] | events["heldout2"])
+
+
+def test_the_store_and_the_benchmark_make_the_same_decisions(tmp_path):
+    # the gate replays in memory the decisions the store makes from SQL: stored in the same order,
+    # the labelled items get the same near-duplicate originals and the same events
+    from itertools import combinations
+
+    from benchmarks.intel import near_duplicates
+    from monitor.crawling.worker import analyse
+    from monitor.intel.events import EventCandidate, group_events
+    from monitor.intel.neardup import signature
+    from monitor.store import Store
+
+    items = sorted(load_labelled("tuned"), key=lambda i: (i.published or "", i.id))
+    signatures = {i.id: signature(i.text) for i in items}
+    dup_of = near_duplicates(items, signatures)
+    relevant = [i for i in items if i.relevant and i.event]
+    grouped = group_events([EventCandidate.from_text(i.id, i.kind, i.published, i.title, i.text, sig=signatures[i.id])
+                            for i in relevant], duplicates=dup_of)
+    in_memory = {tuple(sorted(p)) for e in grouped for p in combinations(e.item_ids, 2)}
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        ids = {}
+        for item in items:
+            fields = {"title": item.title, "text": item.text, "published": item.published}
+            _, ids[item.id] = store.save_article(fields, url=f"https://example.org/{item.id}", source="s",
+                                                 item_kind=item.kind, intel=analyse(fields, item.kind, "mark"))
+        rows = {row["id"]: row for row in store.db["items"].rows}
+    label = {stored: labelled for labelled, stored in ids.items()}
+    assert {label[i]: label[r["duplicate_of"]] for i, r in rows.items() if r["duplicate_of"]} == dup_of
+    by_event: dict = {}
+    for item in relevant:
+        by_event.setdefault(rows[ids[item.id]]["event_id"], []).append(item.id)
+    stored = {tuple(sorted(p)) for members in by_event.values() for p in combinations(members, 2)}
+    assert dup_of and in_memory and stored == in_memory

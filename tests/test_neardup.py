@@ -5,7 +5,7 @@ import pytest
 from trafilatura.deduplication import content_fingerprint
 
 from monitor.extract import extract_article, simhash
-from monitor.intel.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, NearDuplicateIndex, bands,
+from monitor.intel.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, bands, near_duplicate_of,
                              reference_signature, shingles, signature, similarity)
 from monitor.desk.static_site import SAMPLE_SITE as SITE
 
@@ -70,11 +70,9 @@ def test_case_quotes_and_number_words_do_not_matter():
 
 
 def test_syndicated_copy_with_a_tagline_and_a_cut_sentence_is_found():
-    index = NearDuplicateIndex()
-    index.add("original", STORY)
     copy = STORY.replace(" ICE said all of those arrested remain in custody.", "") + \
         " Copyright 2022 Garden State Observer. Used by permission."
-    found = index.find(copy)
+    found = near_duplicate_of(signature(copy), [("original", signature(STORY), None)])
     assert found is not None and found[0] == "original" and found[1] >= NEAR_DUPLICATE_THRESHOLD
 
 
@@ -97,17 +95,10 @@ def test_a_paraphrase_of_a_story_is_not_a_near_duplicate():
 
 
 def test_unrelated_text_is_not_even_a_candidate():
-    index = NearDuplicateIndex()
-    index.add("story", STORY)
+    # candidates are the items sharing a band (the store's lsh_bands rows)
     other = signature(page_text("news/2020/01/storm-drops-up-to-11-inches-on-south-shore.html"))
-    assert index.candidates(other) == set()
-    assert index.find(sig=other) is None
-
-
-def test_find_can_exclude_the_item_itself():
-    index = NearDuplicateIndex()
-    index.add("story", STORY)
-    assert index.find(STORY, exclude=["story"]) is None
+    assert not set(bands(other)) & set(bands(signature(STORY)))
+    assert near_duplicate_of(other, [("story", signature(STORY), None)]) is None
 
 
 @pytest.mark.parametrize("text", [
@@ -130,15 +121,25 @@ def test_text_without_words_has_no_fingerprint():
     assert signature("  ...  ") == []
     assert bands([]) == []
     assert similarity([], signature(STORY)) == 0.0
-    index = NearDuplicateIndex()
-    index.add("empty", "")
-    assert index.find("") is None
+    assert near_duplicate_of(signature(""), [("empty", signature(""), None)]) is None
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.9])
-def test_index_threshold_can_be_set(threshold):
-    index = NearDuplicateIndex(threshold=threshold)
-    index.add("original", STORY)
+def test_the_threshold_can_be_set(threshold):
     half = STORY[:len(STORY) // 2]
-    found = index.find(half)
+    found = near_duplicate_of(signature(half), [("original", signature(STORY), None)], threshold)
     assert (found is not None) == (similarity(signature(half), signature(STORY)) >= threshold)
+
+
+def test_the_near_duplicate_decision_picks_the_most_similar_original_above_the_threshold():
+    story = ("Federal agents arrested 27 people during a three-day operation in Lowell, targeting a fentanyl "
+             "network, the agency said Thursday. Agents seized 12 kilograms of fentanyl and four firearms.")
+    sig = signature(story)
+    copy = signature("LOWELL (AP) — " + story)
+    other = signature("The city council approved a $40 million budget for schools and roads on Tuesday.")
+    # a copy of a copy points to the first item: the original of the candidate it matches
+    assert near_duplicate_of(sig, [("other", other, None), ("copy", copy, "first")]) == \
+        ("first", similarity(sig, copy))
+    assert near_duplicate_of(sig, [("other", other, None), ("empty", [], None)]) is None
+    # of equals, the first in the order given (the store's: most shared bands first)
+    assert near_duplicate_of(sig, [("a", copy, None), ("b", copy, None)])[0] == "a"

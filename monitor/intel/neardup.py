@@ -158,40 +158,17 @@ def similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
     return sum(map(operator.eq, sig_a, sig_b)) / len(sig_a)  # True counts 1: C speed, same sum
 
 
-class NearDuplicateIndex:
-    """In-memory LSH index with the same band logic as the SQLite table: for tests and small runs."""
-
-    def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
-        self.threshold = threshold
-        self._signatures: dict[str, list[int]] = {}
-        self._buckets: dict[tuple[int, str], list[str]] = {}
-
-    def __len__(self) -> int:
-        return len(self._signatures)
-
-    def add(self, item_id: str, text: str | None = None, *, sig: Sequence[int] | None = None) -> list[int]:
-        """Index an item by its text (or a signature computed earlier); returns the signature."""
-        sig = list(sig) if sig is not None else signature(text or "")
-        self._signatures[item_id] = sig
-        for key in bands(sig):
-            self._buckets.setdefault(key, []).append(item_id)
-        return sig
-
-    def candidates(self, sig: Sequence[int]) -> set[str]:
-        """Items sharing at least one band with the signature."""
-        found: set[str] = set()
-        for key in bands(sig):
-            found.update(self._buckets.get(key, ()))
-        return found
-
-    def find(self, text: str | None = None, *, sig: Sequence[int] | None = None,
-             exclude: Iterable[str] = ()) -> tuple[str, float] | None:
-        """The most similar indexed item at or above the threshold, as (item_id, score), or None."""
-        sig = list(sig) if sig is not None else signature(text or "")
-        skip = set(exclude)
-        best: tuple[str, float] | None = None
-        for item_id in sorted(self.candidates(sig) - skip):
-            score = similarity(sig, self._signatures[item_id])
-            if score >= self.threshold and (best is None or score > best[1]):
-                best = (item_id, score)
-        return best
+def near_duplicate_of(sig: Sequence[int], candidates: Iterable[tuple[str, Sequence[int], str | None]],
+                      threshold: float = NEAR_DUPLICATE_THRESHOLD) -> tuple[str, float] | None:
+    """The decision the store makes for a new item (and the benchmark replays in memory): of the
+    `candidates` (item id, signature, the item it duplicates or None) that share a band with `sig`,
+    the most similar at or above `threshold` (the first of equals, in the order given); returned as
+    (the original it copies: that candidate, or the one it duplicates itself, similarity), or None."""
+    best: tuple[str, float] | None = None
+    for item_id, candidate_sig, duplicate_of in candidates:
+        if not candidate_sig:
+            continue
+        score = similarity(sig, candidate_sig)
+        if score >= threshold and (best is None or score > best[1]):
+            best = (duplicate_of or item_id, score)
+    return best

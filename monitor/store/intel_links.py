@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from datetime import date, timedelta
+from datetime import date
 import sqlite_utils
 
 from monitor.intel import events, neardup
@@ -53,21 +53,21 @@ def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) 
         f"SELECT item_id FROM lsh_bands WHERE ({clauses}) AND item_id != ? "
         f"GROUP BY item_id ORDER BY count(*) DESC LIMIT {MAX_NEAR_DUP_CANDIDATES}",
         [*params, item_id]).fetchall()]
-    best: tuple[float, str, str] | None = None
-    for candidate in candidates:
-        row = db.execute("SELECT signature, duplicate_of, first_seen FROM items WHERE id = ?",
-                         [candidate]).fetchone()
-        if not row or not row[0]:
-            continue
-        score = neardup.similarity(sig, json.loads(row[0]))
-        if score >= neardup.NEAR_DUPLICATE_THRESHOLD and (best is None or score > best[0]):
-            best = (score, row[1] or candidate, row[2])
+    best = neardup.near_duplicate_of(sig, _signatures(db, candidates))
     current = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
-    if best is not None and best[1] != item_id and not _has_copies(db, item_id):
-        update_row(db, "items", item_id, {"duplicate_of": best[1], "duplicate_score": round(best[0], 3)})
+    if best is not None and best[0] != item_id and not _has_copies(db, item_id):
+        update_row(db, "items", item_id, {"duplicate_of": best[0], "duplicate_score": round(best[1], 3)})
     elif current and current[0]:
         update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
     db.conn.executemany(_INSERT_BAND, [(b, h, item_id) for b, h in item_bands])
+
+
+def _signatures(db, item_ids: list[str]):
+    """(id, signature, duplicate_of) of the items, in the order given: near_duplicate_of's candidates."""
+    for item_id in item_ids:
+        row = db.execute("SELECT signature, duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
+        if row and row[0]:
+            yield item_id, json.loads(row[0]), row[1]
 
 
 # lsh_bands is one B-tree keyed (band, hash, item_id) (m009): an item's rows are found by key.
@@ -204,19 +204,18 @@ def _assign_event(db, item_id: str, *, now: str) -> None:
         _save_event(db, summary_of(db, existing[0]), now=now)
         return
     original = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()[0]
-    event_id, reason = None, ""
-    if original:
-        found = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [original]).fetchone()
-        if found:
-            event_id, reason = found[0], f"near-duplicate of {original}"
+    found = db.execute("SELECT event_id FROM event_items WHERE item_id = ?", [original]).fetchone() \
+        if original else None
     loaded: dict[str, events.EventSummary] = {}  # read once for the match and the absorption
-    if event_id is None:
+    summaries: list[events.EventSummary] = []
+    if found is None:
         summaries = summaries_of(db, [row[0] for row in candidate_events(db, item)])
         loaded = {summary.event_id: summary for summary in summaries}
-        event_id, reason = events.match_event(item, summaries)
+    event_id, reason = events.assign_event(item, summaries, original=original,
+                                           original_event=found[0] if found else None)
     if event_id is None:
         summary = events.EventSummary(f"ev-{item_id}")
-        summary.add(item, "first item of this operation")
+        summary.add(item, events.NEW_EVENT_REASON)
     else:
         summary = loaded.pop(event_id, None) or summary_of(db, event_id)
         summary.add(item, reason)
@@ -231,8 +230,7 @@ def candidate_events(db, item: events.EventCandidate) -> list[tuple]:
     window = events.candidate_window(item.published)
     if not window:
         return db.execute("SELECT id FROM events ORDER BY last_seen DESC LIMIT 50").fetchall()
-    states = {f.code for f in item.facts if f.kind == "place" and f.code}
-    return _events_overlapping(db, *window, states)
+    return _events_overlapping(db, *window, events.item_states(item))
 
 
 def _events_overlapping(db, start: str, end: str, states: set[str], *,
@@ -240,7 +238,7 @@ def _events_overlapping(db, start: str, end: str, states: set[str], *,
     """Ids of the events whose dates overlap [start, end] (ISO dates, inclusive) and whose state
     is unknown or one of `states` (any state when `states` is empty): an event in another state
     cannot be the same operation. Stored bounds may be datetimes: "2026-11-27T10:00" is on the
-    end date, though it sorts after "2026-11-27"."""
+    end date, though it sorts after "2026-11-27". (events.could_join is the same test in memory.)"""
     sql = "SELECT id FROM events WHERE last_published >= ? AND substr(first_published, 1, 10) <= ?"
     params = [start, end]
     if exclude is not None:
@@ -254,26 +252,15 @@ def _events_overlapping(db, start: str, end: str, states: set[str], *,
 
 def _absorb_matching_events(db, summary: events.EventSummary,
                             loaded: dict[str, events.EventSummary] | None = None) -> None:
-    """Arrival order must not split an operation: a follow-up seen before the story it
-    follows starts an event of its own, which joins this one once an item bridges them.
-    `loaded`: summaries of stored events already read in this transaction, unchanged since."""
-    first, last = summary.first_published, summary.last_published
-    if not first or not last:
+    """The stored events `summary` absorbs (events.absorb_events), deleted once their members
+    moved. `loaded`: summaries of stored events already read in this transaction, unchanged since."""
+    window = events.absorb_window(summary)
+    if window is None:
         return
-    # Any event whose items could join this one, or this one's items join it.
-    start = events.candidate_window(first)[0]
-    end = (date.fromisoformat(last[:10]) + timedelta(days=events.EVENT_WINDOW_DAYS)).isoformat()
-    states = {summary.state} if summary.state else set()
-    others = [row[0] for row in _events_overlapping(db, start, end, states, exclude=summary.event_id)]
+    others = [row[0] for row in _events_overlapping(db, *window, exclude=summary.event_id)]
     loaded = dict(loaded or {})
     loaded.update((s.event_id, s) for s in summaries_of(db, [i for i in others if i not in loaded]))
-    for other_id in others:
-        other = loaded[other_id]
-        matched = [(member, events.match_event(member.item, [summary])) for member in other.members]
-        if not any(found == summary.event_id for _, (found, _) in matched):
-            continue
-        for member, (_, reason) in matched:
-            summary.add(member.item, f"joined from event {other_id}: {reason or member.reason}")
+    for other_id in events.absorb_events(summary, [loaded[other_id] for other_id in others]):
         db.execute("DELETE FROM event_items WHERE event_id = ?", [other_id])
         db.execute("DELETE FROM events WHERE id = ?", [other_id])
 
