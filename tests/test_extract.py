@@ -160,14 +160,10 @@ def test_news_article_title_and_description(news):
     assert news.description.startswith("A four-day ICE operation in Massachusetts")
 
 
-def test_fingerprint_is_a_hex_simhash(news):
-    assert re.fullmatch(r"[0-9a-f]{16}", news.fingerprint)
-
-
 def test_to_dict_has_every_field(news):
     fields = news.to_dict()
     assert set(fields) == {"url", "title", "text", "published", "published_from", "modified", "modified_from",
-                           "author", "site", "language", "canonical_url", "description", "fingerprint"}
+                           "author", "site", "language", "canonical_url", "description"}
     assert fields["text"] == news.text
 
 

@@ -2,9 +2,8 @@
 band index; independent reports and paraphrases of one event are not near-duplicates."""
 
 import pytest
-from trafilatura.deduplication import content_fingerprint
 
-from monitor.extract import extract_article, simhash
+from monitor.extract import extract_article
 from monitor.intel.neardup import (BANDS, NEAR_DUPLICATE_THRESHOLD, NUM_PERM, bands, near_duplicate_of,
                              reference_signature, shingles, signature, similarity)
 from monitor.desk.static_site import SAMPLE_SITE as SITE
@@ -99,22 +98,6 @@ def test_unrelated_text_is_not_even_a_candidate():
     other = signature(page_text("news/2020/01/storm-drops-up-to-11-inches-on-south-shore.html"))
     assert not set(bands(other)) & set(bands(signature(STORY)))
     assert near_duplicate_of(other, [("story", signature(STORY), None)]) is None
-
-
-@pytest.mark.parametrize("text", [
-    # two words leave about half the bits tied: a tie sets the bit, as in trafilatura
-    STORY, STORY * 40, "", "  ...  ", "ICE arrests", "ICE arrests 19",
-    "Überprüfung der Festnahmen in München", "移民局周三表示，逮捕了十九人。", "a b c d e f g " * 50])
-def test_simhash_is_trafilaturas_content_fingerprint(text):
-    # the fingerprint column has always held trafilatura's value: the numpy count must not change it
-    assert simhash(text) == content_fingerprint(text)
-
-
-@pytest.mark.parametrize("path", ["gov/news/releases/ice-arrests-19-massachusetts-4-day-operation.html",
-                                  "news/2019/11/ice-arrests-19-in-massachusetts.html"])
-def test_simhash_of_extracted_pages_is_trafilaturas_content_fingerprint(path):
-    text = page_text(path)
-    assert simhash(text) == content_fingerprint(text)
 
 
 def test_text_without_words_has_no_fingerprint():
