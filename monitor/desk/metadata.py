@@ -152,8 +152,11 @@ def _home_html(database: str, queries: dict, allow_sql: bool) -> str:
         'placeholder="e.g. fentanyl Brockton"> <input type="submit" value="Search"></form>',
         "<ul>",
         link("latest_operations", "Latest operations", ": relevant items with their key facts"),
-        f'<li><a href="{db}/items">All items</a>, newest first, with facets by source, agency, '
-        "state and nationality</li>",
+        link("items_readable", "All items",
+             f', newest first, as a reviewer reads them (<a href="{db}/items_readable?when=week">'
+             f'this week</a>, <a href="{db}/items_readable?when=month">this month</a>); the '
+             f'<a href="{db}/items">items table</a> has every column, with facets by source, '
+             "agency, state and nationality"),
         link("search", "Saved search",
              ": full-text search with filters; every search is also an Atom feed"),
         link("new_relevant_items", "New relevant items",

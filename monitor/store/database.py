@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.store import fts
+from monitor.store.dates import normalise_date
 from monitor.store import intel_links as intelligence
 from monitor.items import COUNTERS
 from monitor.intel.identity import canonical_url, choose_canonical, content_hash, item_id
@@ -411,12 +412,16 @@ class Store:
         return self.db[table].count
 
 
+DATE_COLUMNS = ("published", "modified")
 ARTICLE_COLUMNS = ("title", "text", "description", "published", "published_from", "modified",
-                   "modified_from", "author", "site", "language", "content_type", "fingerprint")
+                   "modified_from", "author", "site", "language", "content_type")
 
 
 def _article_columns(article: dict) -> dict:
-    return {key: article.get(key) for key in ARTICLE_COLUMNS}
+    columns = {key: article.get(key) for key in ARTICLE_COLUMNS}
+    for key in DATE_COLUMNS:  # one format, whatever the page or feed wrote (monitor.store.dates)
+        columns[key] = normalise_date(columns[key])
+    return columns
 
 
 def fts_query(text: str) -> str:

@@ -279,3 +279,24 @@ def m012_desk_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS items_copies_found ON items (first_seen) "
                "WHERE duplicate_of IS NOT NULL")
     db["item_weeks"].create_index(["source"], if_not_exists=True)
+
+
+@migrations()
+def m013_dates_in_one_format(db: sqlite_utils.Database) -> None:
+    """Publication and modification dates in the one format the store now writes
+    (monitor.store.dates): the pages' own spellings (`...Z`, microseconds, no zone) were stored
+    as given, so day ranges and sorting met several formats."""
+    from monitor.store.dates import normalise_date
+
+    for table in ("items", "revisions"):
+        # only rows not already in the format's two shapes (10 or 25 characters): 1M items
+        # stored by this version are not read at all
+        odd = ("({c} IS NOT NULL AND NOT (length({c}) = 10 OR (length({c}) = 25 "
+               "AND substr({c}, 11, 1) = 'T')))")
+        rows = db.execute(f"SELECT rowid, published, modified FROM {table} WHERE "
+                          f"{odd.format(c='published')} OR {odd.format(c='modified')}").fetchall()
+        for rowid, published, modified in rows:
+            fixed = normalise_date(published), normalise_date(modified)
+            if fixed != (published, modified):
+                db.execute(f"UPDATE {table} SET published = ?, modified = ? WHERE rowid = ?",
+                           [*fixed, rowid])
