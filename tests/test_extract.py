@@ -4,7 +4,6 @@ import gzip
 import io
 import logging
 import random
-import re
 from pathlib import Path
 
 import pytest
