@@ -1,6 +1,7 @@
-"""What the benchmarks crawl: documents held in memory, served on 127.0.0.1 by a threaded HTTP
-server that answers conditional requests and counts every request itself; schedule files for
-them; and `monitor` run as a user runs it, with the CPU time of its whole process tree."""
+"""What the benchmarks crawl: documents held in memory, served on 127.0.0.1 by the package's
+static-site server (monitor/desk/static_site.py), answering conditional requests and counting
+every request itself; schedule files for them; and `monitor` run as a user runs it, with the
+CPU time of its whole process tree."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
+
+from monitor.desk.static_site import StaticHandler, StaticSite
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # A local server needs no politeness: no AutoThrottle, no delay, many requests at a time.
@@ -34,12 +35,36 @@ class Document:
     etag: str
 
 
-class LocalSite:
-    """A threaded HTTP server on 127.0.0.1 (a free port) serving in-memory documents.
+class _Handler(StaticHandler):
+    timeout = 120
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (quiet)
+        pass
+
+    def route(self, path: str, query: dict[str, list[str]], send_body: bool) -> bool:
+        site: LocalSite = self.site  # type: ignore[assignment]
+        document = site.served(path)
+        if document is None:
+            self.send(404, b"not found", "text/plain", send_body)
+            return True
+        validators = {"ETag": document.etag, "Last-Modified": LAST_MODIFIED}
+        if self.headers.get("If-None-Match") == document.etag:
+            site.count_not_modified(document.kind)
+            self.send_not_modified(validators)
+            return True
+        self.send(200, document.body, document.content_type, send_body, validators)
+        return True
+
+
+class LocalSite(StaticSite):
+    """The package's static-site server on 127.0.0.1 (a free port), serving in-memory
+    documents instead of files.
 
     `requests[kind]` counts what it answered per document kind (`missing` for a 404),
     `not_modified[kind]` the 304s among them; `first_request` / `last_request` are
     `time.monotonic()` stamps. Use it as a context manager."""
+
+    handler = _Handler
 
     def __init__(self) -> None:
         self.documents: dict[str, Document] = {}
@@ -48,14 +73,8 @@ class LocalSite:
         self.first_request: float | None = None
         self.last_request: float | None = None
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.add("/robots.txt", ROBOTS_TXT, "text/plain", kind="robots")
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def add(self, path: str, body: bytes, content_type: str, *, kind: str) -> str:
         """Serve `body` at `path`; returns its absolute URL."""
@@ -82,67 +101,6 @@ class LocalSite:
     def count_not_modified(self, kind: str) -> None:
         with self._lock:
             self.not_modified[kind] += 1
-
-    def start(self) -> "LocalSite":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-site",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread:
-            self._thread.join()
-
-    def __enter__(self) -> "LocalSite":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, address, handler, site: LocalSite) -> None:
-        self.site = site
-        super().__init__(address, handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"   # keep-alive, as Scrapy's connection pool expects
-    timeout = 120
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (quiet)
-        pass
-
-    def do_GET(self) -> None:
-        site = self.server.site
-        document = site.served(urlsplit(self.path).path)
-        if document is None:
-            self._answer(404, b"not found", "text/plain", {})
-            return
-        validators = {"ETag": document.etag, "Last-Modified": LAST_MODIFIED}
-        if self.headers.get("If-None-Match") == document.etag:
-            site.count_not_modified(document.kind)
-            self.send_response(304)
-            for name, value in validators.items():
-                self.send_header(name, value)
-            self.end_headers()
-            return
-        self._answer(200, document.body, document.content_type, validators)
-
-    def _answer(self, status: int, body: bytes, content_type: str, extra: dict) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
 
 
 # ---------------------------------------------------------------- feeds, sitemaps, schedules
