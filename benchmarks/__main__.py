@@ -5,6 +5,7 @@ The baselines are measured in the same run; a full run rewrites docs/performance
     python -m benchmarks                  # the full run (30 to 50 minutes), writes the docs
     python -m benchmarks --quick          # a small run (a few minutes), prints only
     python -m benchmarks --only crawl,store --pages 500
+    python -m benchmarks --only desk --desk-sizes 10000 100000   # the desk's pages at volume
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import crawl_speed, daemon_memory, repoll, report, store_cost
+from benchmarks import crawl_speed, daemon_memory, desk_speed, repoll, report, store_cost
 from benchmarks.report import Row
 
-BENCHMARKS = ("extraction", "crawl", "repoll", "store", "daemon")
+BENCHMARKS = ("extraction", "crawl", "repoll", "store", "daemon", "desk")
 # modules of this package that are not benchmarks of their own
 HELPERS = {"__main__", "report", "local_site", "crawl_speed", "repoll", "store_cost",
-           "daemon_memory", "extraction", "bare_crawl"}
+           "daemon_memory", "extraction", "bare_crawl", "desk_speed"}
 FULL = {"pages": 2000, "sources": [1000, 10_000], "store_sizes": [10_000, 100_000, 1_000_000],
-        "samples": 1500, "intel_samples": 12, "runs": 500, "extraction_pages": None, "eval": True}
+        "samples": 1500, "intel_samples": 12, "runs": 500, "extraction_pages": None, "eval": True,
+        "desk_sizes": [10_000, 100_000, 1_000_000]}
 QUICK = {"pages": 200, "sources": [100, 1000], "store_sizes": [10_000, 100_000],
-         "samples": 90, "intel_samples": 3, "runs": 30, "extraction_pages": 40, "eval": False}
+         "samples": 90, "intel_samples": 3, "runs": 30, "extraction_pages": 40, "eval": False,
+         "desk_sizes": [10_000, 100_000]}
 
 
 def extraction_rows(limit: int | None, with_eval: bool) -> list[Row]:
@@ -115,6 +118,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="c. timed saves of a new relevant item with its intelligence")
     parser.add_argument("--runs", type=int, help="d. scheduled daemon runs")
     parser.add_argument("--extraction-pages", type=int, help="e. benchmark pages scored")
+    parser.add_argument("--desk-sizes", type=int, nargs="+", help="f. items stored when the desk is timed")
+    parser.add_argument("--desk-keep", type=Path,
+                        help="f. keep the desk's grown databases here and reuse them in later runs")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(chosen) - set(BENCHMARKS)
@@ -137,11 +143,12 @@ def plan(args: argparse.Namespace) -> dict[str, Callable[[], list[Row]]]:
         "store": lambda: store_cost.run(tuple(args.store_sizes), samples=args.samples,
                                         intel_samples=args.intel_samples).rows(),
         "daemon": lambda: daemon_memory.run(args.runs).rows(),
+        "desk": lambda: desk_speed.run(tuple(args.desk_sizes), keep=args.desk_keep).rows(),
     }
 
 
 NOTES = {"extraction": EXTRACTION_NOTES, "crawl": crawl_speed.NOTES, "repoll": repoll.NOTES,
-         "store": store_cost.NOTES, "daemon": daemon_memory.NOTES}
+         "store": store_cost.NOTES, "daemon": daemon_memory.NOTES, "desk": desk_speed.NOTES}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import argparse
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import time
 import urllib.error
@@ -207,7 +208,7 @@ def time_desk(db_path: Path, repeats: int) -> tuple[dict[str, float], dict[str, 
     urls = desk_urls(db_path)
     seconds: dict[str, list[float]] = {label: [] for label in urls}
     status: dict[str, int] = {}
-    with DeskServer(db_path, port=0, stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w")) as server:
+    with DeskServer(db_path, port=0, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as server:
         base = server.url.rstrip("/")
         _get(base + "/")   # the first request pays for Datasette's start-up, untimed
         for _ in range(repeats):

@@ -1,0 +1,87 @@
+"""Every desk page and data URL answers on a store of a few thousand items (grown by the
+benchmarks' builder with the store's own migrations, plus real articles saved through the
+store): no "SQL Interrupted", no blank chart. Behaviour only: speed is shown by
+`python -m benchmarks --only desk`, never asserted here."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from benchmarks import desk_speed
+from monitor.desk import server as desk
+from monitor.store import Store
+from tests.test_operations import COVERAGE, RELEASE, save
+
+ITEMS = 3000
+NOT_A_FEED = "An Atom feed needs id"
+
+
+@pytest.fixture(scope="module")
+def volume_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("volume") / "monitor.db"
+    assert desk_speed.grow(path, ITEMS) == ITEMS
+    with Store(path) as store:
+        title, text = RELEASE
+        save(store, "https://www.ice.gov/news/lone-star", title.format(n=19), text.format(n=19),
+             published="2024-05-03")
+        ctitle, ctext = COVERAGE
+        save(store, "https://ledger.example/houston-sweep", ctitle.format(n=21), ctext.format(n=21),
+             published="2024-05-04", kind="news", source="ledger", agency=None, site="The Ledger")
+    return path
+
+
+@pytest.fixture(scope="module")
+def answers(volume_db):
+    urls = desk_speed.desk_urls(volume_db)
+
+    async def fetch():
+        ds = desk.build_datasette(volume_db)
+        await ds.invoke_startup()
+        return {label: await ds.client.get(path) for label, path in urls.items()}
+
+    return asyncio.run(fetch())
+
+
+def test_the_grown_store_has_operations_for_its_events(volume_db):
+    with Store(volume_db) as store:
+        events = store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        operations = store.conn.execute("SELECT count(*) FROM operations").fetchone()[0]
+        covered = store.conn.execute("SELECT count(*) FROM operations WHERE items > 1").fetchone()[0]
+    assert events == operations > ITEMS // 3
+    assert covered > 0   # events with coverage, as the builder makes them
+
+
+def test_every_desk_page_and_data_url_answers(answers):
+    assert len(answers) > 60
+    for label, response in answers.items():
+        if label.endswith(".atom") and response.status_code == 400:
+            # a query whose rows are not items (totals, errors) is no feed, and says so
+            assert NOT_A_FEED in response.text, label
+            continue
+        assert response.status_code == 200, (label, response.text[:300])
+        assert "SQL Interrupted" not in response.text and "interrupted" not in response.text.lower(), label
+
+
+def test_the_feeds_to_follow_are_feeds(answers):
+    for label in ("new_relevant_items.atom", "latest_operations.atom", "search.atom", "items.atom"):
+        assert answers[label].status_code == 200, label
+        assert answers[label].text.count("<entry>") > 10, label
+
+
+def test_every_chart_gets_rows(answers):
+    charts = {label: response for label, response in answers.items() if label.startswith("chart ")}
+    assert len(charts) >= 10
+    for label, response in charts.items():
+        assert response.json()["rows"], label
+
+
+def test_the_desk_benchmark_times_every_url_at_each_size(tmp_path):
+    result = desk_speed.run((300, 600), repeats=1, keep=tmp_path)
+    assert [size.stored for size in result.sizes] == [300, 600]
+    for size in result.sizes:
+        assert size.status and all(code in (200, 400) for code in size.status.values())
+        assert set(size.seconds) == set(size.status)
+    rows = result.rows()
+    assert rows and all(row.value for row in rows)
