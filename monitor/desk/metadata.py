@@ -151,7 +151,9 @@ def _home_html(database: str, queries: dict, allow_sql: bool) -> str:
         '<input type="search" name="_search" id="desk-search" '
         'placeholder="e.g. fentanyl Brockton"> <input type="submit" value="Search"></form>',
         "<ul>",
-        link("latest_operations", "Latest operations", ": relevant items with their key facts"),
+        link("latest_operations", "Latest operations",
+             ": each operation once, with its arrest figure and who reported it; "
+             '<a href="/-/operations">all operations</a> by state, agency, dates and name'),
         link("items_readable", "All items",
              f', newest first, as a reviewer reads them (<a href="{db}/items_readable?when=week">'
              f'this week</a>, <a href="{db}/items_readable?when=month">this month</a>); the '
