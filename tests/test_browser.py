@@ -106,3 +106,29 @@ def test_dashboards_draw_their_charts(page, desk_url):
     expect(table).to_contain_text("<script>alert('err')</script> timeout")  # as text
     assert page.locator("#chart-health_table script").count() == 0
     page.screenshot(path=str(ARTIFACTS / "desk-dashboard-sources.png"), full_page=True)
+
+
+PHONE = {"width": 390, "height": 844}  # a current phone's screen, in CSS pixels
+
+
+@pytest.mark.parametrize("item", ["rel-ma", "hostile", "story-ma"])
+def test_item_pages_fit_a_phone_screen(browser, desk_url, item):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(desk_url + f"-/item/{item}")
+        sync_api.expect(page.locator("h1")).to_be_visible()
+        # nothing wider than the screen: no sideways scrolling, no element sticking out
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        too_wide = page.evaluate("""(width) => [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > width + 1
+                          && getComputedStyle(el).overflow !== 'hidden')
+            .map(el => el.tagName + '.' + el.className)""", PHONE["width"])
+        assert too_wide == []
+        text_size = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                                  "'.desk-text p')).fontSize)")
+        assert text_size >= 14  # readable without zooming
+        page.screenshot(path=str(ARTIFACTS / f"desk-item-phone-{item}.png"), full_page=True)
+    finally:
+        context.close()
