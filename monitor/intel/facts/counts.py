@@ -13,11 +13,13 @@ from monitor.intel.facts.rules import rule
 _PEOPLE = (r"(?:people|persons|individuals|men|women|adults|juveniles|minors|teens|teenagers|suspects|officers|guards|"
            r"managers|executives|deputies|staffers|"
            r"defendants|noncitizens|non-citizens|aliens|immigrants|migrants|nationals|fugitives|workers|"
-           r"employees|members|offenders|others|smugglers|predators|buyers|criminals|drivers)")
+           r"employees|members|offenders|others|smugglers|predators|buyers|criminals|drivers|associates|"
+           r"arrestees|detainees)")
 _ADJ = r"(?:(?!more\b|additional\b|other\b|of\b|the\b|those\b)[A-Za-z-]+\s+){0,3}?"
 _ARRESTED = (r"(?:arrested|apprehended|detained|taken into (?:\w+\s+)?custody|picked up|rounded up|booked|"
              r"captured)")
-_AUX = r"(?:were|have been|had been|has been|was|are|being|got)\s+(?:also\s+|later\s+|all\s+)?"
+_AUX = (r"(?:were|have(?:\s+now)?\s+been|had(?:\s+now)?\s+been|has(?:\s+now)?\s+been|was|are|being|got)\s+"
+        r"(?:also\s+|later\s+|all\s+|now\s+)?")
 # Not a count of people: "19-year-old", "40 percent", "36 grams", "four more people", "27 of those arrested".
 _UNIT_AFTER = r"year|percent|%|pounds?|kilo|grams?|ounces?|times|counts?|days?|weeks?|months?|hours?|miles?"
 _NOT_AFTER_UNIT = rf"(?![\s-]*(?:{_UNIT_AFTER}|more\b|additional\b))"
@@ -26,7 +28,8 @@ _PARTITIVE = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,2}?\s+"
 _PARTITIVE_LONG = r"of\s+(?:the|those|them)(?:\s+[\w'’-]+){0,4}?\s+"
 # "the agency arrested", "who were later arrested", "from the Phoenix and Tucson areas were arrested"
 _SUBJECT = (r"(?:(?:who|that|whom)\s+|"
-            r"(?:the\s+)?(?:agency|ICE|officers|agents|authorities|police|federal agents)\s+(?:had\s+|has\s+)?)?")
+            r"(?:the\s+)?(?:agency|ICE|officers|agents|authorities|police|federal agents|"
+            r"(?-i:(?:U\.S\.\s+)?[A-Z][\w.]*(?:\s+(?:and\s+)?[A-Z][\w.]*){0,5}))\s+(?:had\s+|has\s+)?)?")
 _PLACE_GAP = r"(?:(?:from|of|in)\s+(?:[\w'’-]+\s+){1,5}?)?"
 
 
@@ -41,10 +44,24 @@ RULES = [
     rule("arrests", "count then verb: Nine men were arrested",
          rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+(?:{_ADJ}{_PEOPLE}\s+)?(?:{_AUX})?{_ARRESTED}\b", re.I),
     rule("arrests", "count, people, then who were arrested",
-         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+{_ADJ}{_PEOPLE}\s+"
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+{_ADJ}{_PEOPLE}\s+(?:and\s+{_PEOPLE}\s+)?"
          rf"(?:{_SUBJECT}{_ARRESTED}\b|{_PLACE_GAP}{_AUX}{_ARRESTED}\b)", re.I),
     rule("arrests", "count of the people, arrested",
          rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:{_PARTITIVE}|of\s+whom\s+){_AUX}{_ARRESTED}\b", re.I),
+    # "took 244 people into custody", "the detention of 475", "leads to 475 detentions"
+    rule("arrests", "took 244 people into custody",
+         rf"\b(?:took|taken|takes|take|taking)\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}(?:\s+{_ADJ}{_PEOPLE})?"
+         r"(?:\s+(?:of|from)(?:\s+[\w'’.-]+){1,6}?)?\s+into\s+(?:\w+\s+)?custody\b", re.I),
+    # "the number of people arrested has climbed past 130"
+    rule("arrests", "the number arrested has climbed past 130",
+         rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,2}}?(?:arrested|detained|arrests|detentions)\b[^.]{{0,80}}?\b"
+         rf"(?:climbed|risen|rose|grown|grew|reached|passed|topped|exceeded|increased)\s+"
+         rf"(?:(?P<q>past|above|beyond|to|more than|nearly|about)\s+)?(?P<n>{NUM})", re.I),
+    rule("arrests", "the detention of 475",
+         rf"\b(?:detentions?|apprehensions?)\s+of\s+(?:{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}", re.I),
+    rule("arrests", "475 detentions",
+         rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+(?:(?!of\b|the\b)[a-z-]+\s+){{0,2}}?(?:detentions|apprehensions)\b",
+         re.I),
     # "19 arrests", "led to 1,157 arrests", "more than 50 arrests"
     rule("arrests", "count then arrests: 19 arrests",
          rf"(?:\b{Q}\s+)?(?P<n>{NUM}){_NOT_AFTER}\s+(?:(?!of\b|the\b)[a-z-]+\s+){{0,2}}?arrests\b", re.I),
@@ -81,6 +98,34 @@ RULES = [
 _TOTAL_WORDS = re.compile(r"\b(?:total|tally|rose|rise|rises|grew|climbed|revis\w+|raised|now counts)\b", re.I)
 
 
+# A count the story says is wanted, not made: "expected to hit 1,500", "a goal of 3,000 arrests a
+# day", "sent to find and detain some 800" (an infinitive before the count or its verb).
+_TARGET_BEFORE = re.compile(
+    r"(?:\b(?:expect\w*|aim\w*|plan\w*|hop\w*|seek\w*|intend\w*|want\w*|push\w*|order\w*|told)\s+"
+    r"(?:\w+\s+){0,2}?to\s+(?:\w+\s+){0,4}|\b(?:goal|target|quota|aim)\s+(?:of|is|was)\s+(?:\w+\s+){0,3}|"
+    r"\bto\s+(?:\w+\s+(?:and|or)\s+)?(?:arrest|detain|apprehend)\w*\s+|"
+    r"\bto\s+(?:reach|hit|make|meet|top|double|triple)\s+(?:\w+\s+){0,2})$", re.I)
+
+
+# A count said of the whole country ("66,463 arrests nationwide"): its code is "US". A story about
+# one state's operation that cites it reports the state's count as its own.
+_NATIONWIDE = re.compile(r"\b(?:nationwide|nationally|across the (?:country|nation|United States)|"
+                         r"in all 50 states|around the country|throughout the country)\b", re.I)
+
+
+def _scope(text: str, m: re.Match) -> str | None:
+    left = max(text.rfind(". ", 0, m.start()) + 2, text.rfind("\n", 0, m.start()) + 1, 0)
+    right = min([i for i in (text.find(". ", m.end()), text.find("\n", m.end())) if i >= 0] or [len(text)])
+    return "US" if _NATIONWIDE.search(text, left, right) else None
+
+
+def _is_target(text: str, m: re.Match) -> bool:
+    sentence_start = max(text.rfind(". ", 0, m.start()) + 2, text.rfind("\n", 0, m.start()) + 1, 0)
+    before = text[max(sentence_start, m.start() - 80):m.start()]
+    head = re.match(r"(?:arrest|detain|apprehend)\w*\s+", m.group(0), re.I)
+    return bool(_TARGET_BEFORE.search(before + (head.group(0) if head else "")))
+
+
 def _count_facts(kind: str, text: str, field: str) -> list[Fact]:
     found: dict[int | float, Fact] = {}
     for r in RULES:
@@ -90,12 +135,13 @@ def _count_facts(kind: str, text: str, field: str) -> list[Fact]:
             count = parse_number(m.group("n"))
             if count is None or count <= 0 or count != int(count) or count > 10_000_000:
                 continue
-            if _is_date_or_age(text, m.start("n"), m.end("n")) or _is_group_share(text, m):
+            if _is_date_or_age(text, m.start("n"), m.end("n")) or _is_group_share(text, m) or \
+                    _is_target(text, m):
                 continue
             qualifier_ = qualifier(m.groupdict().get("q"))
             if qualifier_ == "exact" and re.search(r"(?i)dozen", m.group("n")):
                 qualifier_ = "approximate"
-            fact = Fact(kind, str(int(count)), None, int(count), qualifier_, m.start(), m.end(),
+            fact = Fact(kind, str(int(count)), _scope(text, m), int(count), qualifier_, m.start(), m.end(),
                         text[m.start():m.end()], field)
             old = found.get(count)
             if old is None or fact.start < old.start:
@@ -106,7 +152,7 @@ def _count_facts(kind: str, text: str, field: str) -> list[Fact]:
 def _is_group_share(text: str, m: re.Match) -> bool:
     """'Mexican nationals made up the largest group, with 402 arrests': a share, not a total."""
     before = text[max(0, m.start() - 70):m.start()]
-    return m.group(0).lower().startswith(("with ", "at ")) or bool(
+    return bool(re.match(r"(?:with|at)\s+(?!least\b)", m.group(0), re.I)) or bool(
         re.search(r"\b(?:largest|group|nationals|citizens)\b[^.]*\bwith\s*$", before, re.I))
 
 
@@ -118,8 +164,37 @@ def _is_date_or_age(text: str, start: int, end: int) -> bool:
     return bool(re.match(r"(?:,\s*\d{4}|\d{2}\b)", after)) and bool(re.search(_MONTH, before))
 
 
+# Parts that add up: "two men and sixteen women were arrested" (18).
+_PARTS = re.compile(rf"(?P<a>{NUM})\s+{_ADJ}{_PEOPLE},?\s+and\s+(?P<b>{NUM})\s+{_ADJ}{_PEOPLE}\s+"
+                    rf"(?:{_SUBJECT})?(?:{_AUX})?{_ARRESTED}\b", re.I)
+# One person arrested: "the driver was arrested", "agents arrested a 34-year-old man".
+_ONE = (r"(?:man|woman|driver|passenger|suspect|teen|teenager|student|father|mother|person|worker|"
+        r"defendant|fugitive|pedestrian|traveler|smuggler|citizen|national|resident|(?:\d+|[a-z]+-)-?year-old)")
+_SINGLE_TITLE = re.compile(rf"^(?:[\w'’.-]+\s+){{0,3}}?{_ONE}\b[^,;:]{{0,60}}?\b(?:arrested|detained|in custody)\b|"
+                           rf"\barrest(?:s|ed)?\s+(?:a\s+|an\s+|the\s+)?{_ADJ}{_ONE}\b", re.I)
+_SINGLE = re.compile(
+    rf"\b(?:(?:he|she)\s+(?:was|has been|had been)|(?:was|has been|had been|is being)|"
+    rf"(?:a|an|the)\s+{_ADJ}{_ONE}\s+(?:was\s+|has been\s+)?)\s*(?:also\s+|later\s+)?"
+    r"(?:arrested|taken into (?:\w+\s+)?custody|detained|apprehended|booked)\b|"
+    rf"\b(?:arrested|detained|apprehended)\s+(?:a|an|the)\s+{_ADJ}{_ONE}\b", re.I)
+
+
+_PAST_YEAR = re.compile(rf"\s+(?:\w+\s+){{0,3}}?(?:on|in)\s+(?:{_MONTH}\s+)?(?:\d{{1,2}},?\s+)?(?:19|20)\d\d\b")
+
+
 def arrest_facts(f: Field) -> list[Fact]:
-    return _count_facts("arrests", f.text, f.name)
+    found = _count_facts("arrests", f.text, f.name)
+    for m in finditer(_PARTS, f.text):
+        a, b = parse_number(m.group("a")), parse_number(m.group("b"))
+        if a and b and a == int(a) and b == int(b) and not _is_target(f.text, m):
+            total = int(a + b)
+            found = [x for x in found if x.count not in (int(a), int(b), total)]
+            found.append(Fact("arrests", str(total), None, total, "exact", m.start(), m.end(), m.group(0), f.name))
+    if not found:  # a story of one arrest states no count; one dated to a past year is background
+        for m in (_SINGLE_TITLE if f.name == "title" else _SINGLE).finditer(f.text):
+            if not _is_target(f.text, m) and not _PAST_YEAR.match(f.text, m.end()):
+                return [Fact("arrests", "1", None, 1, "exact", m.start(), m.end(), m.group(0), f.name)]
+    return sorted(found, key=lambda x: x.start)
 
 
 def charge_count_facts(f: Field) -> list[Fact]:
@@ -129,11 +204,18 @@ def charge_count_facts(f: Field) -> list[Fact]:
 def headline_count(facts: list[Fact], kind: str = "arrests") -> int | None:
     """The count an item reports as its total: the title's exact count; for an approximate title count
     ("nearly 1,500") the body's exact count on the right side of it; else the body's first count."""
-    title = [f for f in facts if f.kind == kind and f.field == "title"]
-    body = [f for f in facts if f.kind == kind and f.field == "text"]
+    own = [f for f in facts if f.kind == kind]
+    if any(f.code != "US" for f in own):  # a national figure cited beside the story's own
+        own = [f for f in own if f.code != "US"]
+    title = [f for f in own if f.field == "title"]
+    body = [f for f in own if f.field == "text"]
     exact_body = [f for f in body if f.qualifier == "exact"]
     for f in title:
         if f.qualifier == "exact":
+            # "ICE arrests 205 with criminal records" over a body whose total is 370: the title
+            # gives a part of the total the body states first (and never as its own count).
+            if f.count > 1 and exact_body and exact_body[0].count > f.count and all(b.count != f.count for b in body):
+                return exact_body[0].count
             return f.count
     if title:
         guess = title[0]

@@ -1,0 +1,75 @@
+"""The arrest count a story reports (issue 18 item 2): custody and detention wordings, one person
+arrested, parts that add up, a body total over a title subset, targets that are not results, a
+national figure beside the story's own."""
+
+import pytest
+
+from monitor.intel.facts import extract_facts, headline_count
+
+
+def count(text: str, title: str | None = None) -> int | None:
+    return headline_count(extract_facts(text, title=title), "arrests")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Federal agents took 244 people into custody during the four-day operation.", 244),
+    ("Agents took 28 suspected members of a street gang into custody on Thursday.", 28),
+    ("The operation led to the detention of 475 workers at the plant.", 475),
+    ("A search warrant at the site led to 475 detentions, officials said.", 475),
+    ("Close to 550 people have now been arrested in the operation.", 550),
+    ("At least 13 people had been arrested by Wednesday in the operation.", 13),
+    ("The number of people arrested has climbed past 130, the department said.", 130),
+    ("Officials said 28 members and associates of the gang were taken into custody.", 28),
+    ("Nearly half of the 1,461 people U.S. Immigration and Customs Enforcement arrested had no record.", 1461),
+])
+def test_custody_and_detention_wordings_are_counts(text, expected):
+    assert count(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Officers stopped the car on Route 9. The driver was arrested and handed over to investigators.",
+    "Officers arrested a 38-year-old man on Nov. 3 in Brockton.",
+    "The pedestrian was taken into custody and turned over to Homeland Security Investigations.",
+])
+def test_a_single_arrest_is_one(text):
+    assert count(text) == 1
+
+
+def test_a_single_arrest_in_the_title_is_one_beside_an_earlier_sweeps_count():
+    text = ("One of the defendants was arrested Monday. Twenty-eight defendants were arrested "
+            "on the day of the sweep in August.")
+    assert count(text, title="Fugitive in gang case arrested in Riverside County") == 1
+
+
+def test_an_arrest_dated_to_a_past_year_is_background():
+    assert count("He pleaded guilty on Tuesday. He was arrested in June 2022 after a long inquiry.") is None
+
+
+def test_parts_that_add_up_are_summed():
+    assert count("Two men and sixteen women were arrested at the spa on Friday.") == 18
+
+
+def test_a_body_total_beats_a_title_subset():
+    text = ("Federal agents arrested 370 people across Massachusetts over six days, and 205 of them "
+            "had significant criminal convictions, the agency said.")
+    assert count(text, title="ICE arrests 205 with criminal records in Massachusetts sweep") == 370
+
+
+@pytest.mark.parametrize("text", [
+    "Officials said the operation was expected to hit 1,500 arrests by the end of the month.",
+    "Agents were sent to find and detain some 800 people, according to a memo.",
+    "The White House set a goal of 3,000 arrests a day nationwide.",
+])
+def test_targets_and_expectations_are_not_results(text):
+    assert count(text) is None
+
+
+def test_a_national_figure_is_not_a_state_operations_count():
+    title = "Florida's Tidal Wave arrests come as ICE touts 66,463 arrests nationwide in 100 days"
+    text = ("ICE said it had arrested 66,463 people nationwide in 100 days. In Florida alone, officers "
+            "arrested 780 people in the first four days of Operation Tidal Wave.")
+    assert count(text, title=title) == 780
+
+
+def test_a_national_figure_alone_is_the_storys_count():
+    assert count("The DEA said its surge led to 810 arrests nationwide over eight weeks.") == 810
