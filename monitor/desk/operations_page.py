@@ -85,11 +85,15 @@ async def operations_list(db: Database, args: dict[str, str]) -> dict:
     time (keyset: `before` is the last row's first_date|event_id)."""
     where, params, chosen, problems = operation_filters(args)
     before = (args.get("before") or "").split("|", 1)
-    if len(before) == 2 and before[0]:
-        where += " AND (coalesce(first_date, '') < ? OR (coalesce(first_date, '') = ? AND event_id < ?))"
+    if len(before) == 2 and before[0]:  # after a dated row: older ones, then the undated
+        where += (" AND (first_date < ? OR (first_date = ? AND event_id < ?) OR first_date IS NULL)")
         params += [before[0], before[0], before[1]]
+    elif len(before) == 2:  # after an undated row: the undated ones left
+        where += " AND first_date IS NULL AND event_id < ?"
+        params.append(before[1])
+    # newest first by the first_date index (undated ones last: NULL sorts lowest)
     rows = await _rows(db, f"SELECT * FROM operations WHERE {where} "
-                           f"ORDER BY coalesce(first_date, '') DESC, event_id DESC LIMIT {PAGE_SIZE + 1}",
+                           f"ORDER BY first_date DESC, event_id DESC LIMIT {PAGE_SIZE + 1}",
                        params)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
