@@ -9,8 +9,18 @@ from monitor.intel.facts.numbers import NUM, Q, finditer, parse_number, qualifie
 from monitor.intel.facts.rules import Rule
 
 # "Operation Patriot 2.0", "Operation “Red Dirt”": capitalised words, numbers or roman numerals after "Operation".
+# "Operation Down the Rabbit Hole": "the" or "of" inside a name, before another capitalised word.
 _OPERATION_RE = re.compile(r"\bOperation\s+(?P<q>[\"“])?"
-                           r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+(?:\.\d+)*|[IVX]+)\b)*)[\"”]?")
+                           r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:the|of)\s+(?!Operation\b)[A-Z][\w'’-]*|"
+                           r"(?!Operation\b)[A-Z][\w'’-]*|\d+(?:\.\d+)*|[IVX]+)\b)*)[\"”]?")
+# "Patriot 2.0": a name with a version number, without the word Operation, counts where the
+# sentence speaks of an operation (or the name is quoted).
+_VERSIONED_RE = re.compile(r"(?<!Operation\s)(?<![\w.])(?P<quote>['‘\"“])?(?P<name>[A-Z][a-z]{2,}\s+\d\.\d)\b(?!\.\d)"
+                           r"(?P<close>['’\"”])?")
+_OPERATION_CONTEXT = re.compile(r"\b(?:operation|surge|sweep|crackdown|blitz|initiative|campaign)\b", re.I)
+# Headline words that follow "Operation" in a title-case headline ("Operation Targets Criminal
+# Migrants", "Operation Results In 810 Arrests"): no name starts with them.
+_TITLE_CASE_WORD = re.compile(r"\b[A-Z][\w'’-]*")
 _SUBSTANCES = {"fentanyl": "fentanyl", "carfentanil": "carfentanil", "methamphetamine": "methamphetamine",
                "meth": "methamphetamine", "crystal meth": "methamphetamine", "cocaine": "cocaine",
                "crack cocaine": "cocaine", "crack": "cocaine", "heroin": "heroin", "marijuana": "marijuana",
@@ -64,9 +74,24 @@ RULES = [
 ]
 
 
+def is_title_case(title: str) -> bool:
+    """A headline with (nearly) every word capitalised: its capitals do not mark names."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", title)
+    long_words = [w for w in words if len(w) > 3]
+    return len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
+
+
 def operation_facts(f: Field) -> list[Fact]:
     text, field = f.text, f.name
     facts: dict[str, Fact] = {}
+    for m in _VERSIONED_RE.finditer(text):
+        left = max(text.rfind(". ", 0, m.start()) + 1, text.rfind("\n", 0, m.start()) + 1, 0)
+        right = min([i for i in (text.find(". ", m.end()), text.find("\n", m.end())) if i >= 0] or [len(text)])
+        quoted = bool(m.group("quote") and m.group("close"))
+        if quoted or _OPERATION_CONTEXT.search(text, left, right):
+            value = f"Operation {m.group('name')}"
+            facts.setdefault(value, Fact("operation", value, None, None, None, m.start("name"), m.end("name"),
+                                         m.group("name"), field))
     for r in RULES:
         if r.kind != "operation":
             continue

@@ -3,6 +3,7 @@ which runs them over a story's title and text."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from monitor.intel.facts import (agencies, charge_types, counts, dates, nationalities, operations,
@@ -33,6 +34,16 @@ def _field_facts(f: Field) -> list[Fact]:
     return [fact for extract in EXTRACTORS.values() for fact in extract(f)]
 
 
+def _as_named(fact: Fact, named: list[str]) -> Fact | None:
+    """A title-case headline's operation as the text names it, or None when the text does not."""
+    for name in named:
+        if fact.value == name or fact.value.startswith(name + " "):
+            cut = len(name) - len(fact.value)
+            return dataclasses.replace(fact, value=name, end=fact.end + cut if cut else fact.end,
+                                       quote=fact.quote[:len(fact.quote) + cut] if cut else fact.quote)
+    return None
+
+
 def extract_facts(text: str, *, title: str | None = None, published: str | None = None) -> list[Fact]:
     """Facts of a story. Title facts carry field="title" and offsets into the title; text facts carry
     field="text" and offsets into `text`. `published` (ISO date) dates ranges that omit the year."""
@@ -40,5 +51,13 @@ def extract_facts(text: str, *, title: str | None = None, published: str | None 
     hints = places.state_hints((title or "") + "\n" + text)
     facts = _field_facts(Field(text, "text", date, hints))
     if title:
-        facts = _field_facts(Field(title, "title", date, hints)) + facts
+        title_facts = _field_facts(Field(title, "title", date, hints))
+        if operations.is_title_case(title):
+            # "Border Patrol Operation Targets Criminal Migrants": capitals are the headline's style;
+            # a name there counts when the text names the operation too
+            # (and a name running on into the headline's next words is cut back to the text's)
+            named = sorted({f.value for f in facts if f.kind == "operation"}, key=len, reverse=True)
+            title_facts = [_as_named(f, named) if f.kind == "operation" else f for f in title_facts]
+            title_facts = [f for f in title_facts if f is not None]
+        facts = title_facts + facts
     return dates._without_vague_ranges(facts)
