@@ -39,6 +39,9 @@ _DATE_LINE = re.compile(
 )
 
 
+_BULLET = re.compile(r"^\s*[-•*]\s+")
+
+
 def not_article_reason(tree: HtmlElement, text: str, meta: PageMetadata, *, dated: bool) -> str:
     if not text:
         return "no-main-text"
@@ -47,12 +50,16 @@ def not_article_reason(tree: HtmlElement, text: str, meta: PageMetadata, *, date
     if sum(ch.isalpha() for ch in text) < NOT_ARTICLE_MIN_LETTER_SHARE * len(text):
         return "no-prose"
     lines = text.split("\n\n")
-    shares = _link_shares(tree, {norm(line) for line in lines})
-    link_chars = sum(shares.get(norm(line), 0.0) * len(line) for line in lines)
+    # trafilatura writes a list item as "- text": its block on the page holds only the text
+    keys = {line: norm(_BULLET.sub("", line)) for line in lines}
+    shares = _link_shares(tree, set(keys.values()))
+    if len(lines) <= 2:  # one run-on text (a fallback extractor joined a list): measure its block
+        shares.update(_run_on_shares(tree, [keys[line] for line in lines if keys[line] not in shares]))
+    link_chars = sum(shares.get(keys[line], 0.0) * len(line) for line in lines)
     if link_chars > NOT_ARTICLE_MAX_LINK_SHARE * sum(len(line) for line in lines):
         return "mostly-links"
     # a listing: several linked headlines, or one date line per teaser
-    headlines = [line for line in lines if shares.get(norm(line), 0.0) >= 0.9 and len(line.split()) >= 4]
+    headlines = [line for line in lines if shares.get(keys[line], 0.0) >= 0.9 and len(line.split()) >= 4]
     dates = sum(1 for line in lines if _DATE_LINE.match(line))
     if (len(headlines) >= 5 and sum(map(len, headlines)) >= 0.2 * len(text)) or dates >= 4:
         return "listing"
@@ -71,6 +78,22 @@ def not_article_reason(tree: HtmlElement, text: str, meta: PageMetadata, *, date
 def _inside_any(line: str, boxes: list[set[str]]) -> bool:
     words = set(norm(line).split())
     return any(len(words & box) >= 0.8 * len(words) for box in boxes)
+
+
+def _run_on_shares(tree: HtmlElement, lines: list[str]) -> dict[str, float]:
+    """Link share of the innermost container whose whole text is one of `lines` (texts longer
+    than any block `_link_shares` measures)."""
+    shares: dict[str, float] = {}
+    squeezed = {line: re.sub(r"\s+", "", line) for line in lines if line}  # blocks join without spaces
+    for element in tree.iter("article", "main", "section", "div", "ul", "ol"):
+        text = re.sub(r"\s+", "", norm(element.text_content()))
+        for line, bare in squeezed.items():
+            # a container holding the title as well as the run-on text holds it too
+            if text == bare or (bare in text and len(text) - len(bare) < 200):
+                linked = sum(len(norm(a.text_content())) for a in element.iter("a")
+                             if not (a.get("href") or "#").startswith("#"))
+                shares[line] = linked / len(text)  # inner containers come later and win
+    return shares
 
 
 def _link_shares(tree: HtmlElement, lines: set[str]) -> dict[str, float]:
