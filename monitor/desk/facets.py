@@ -90,10 +90,13 @@ class FactFacet(Facet):
             if name not in FACT_FACETS:
                 continue
             spec = FACT_FACETS[name]
+            # every item (no filter, no search): count from the facts index alone, without a
+            # list of every item id to check each fact against (0.16 -> 0.05 s at 100k items)
+            within = ("" if " where " not in f" {self.sql.lower()} "
+                      else f"AND f.item_id IN (SELECT id FROM ({self.sql})) ")
             sql = (f"SELECT f.code AS value, count(DISTINCT f.item_id) AS count FROM facts f "
                    f"WHERE f.kind = '{spec.kind}' AND f.code IS NOT NULL AND {spec.condition} "
-                   f"AND f.item_id IN (SELECT id FROM ({self.sql})) "
-                   f"GROUP BY f.code ORDER BY count DESC, value LIMIT {size + 1}")
+                   f"{within}GROUP BY f.code ORDER BY count DESC, value LIMIT {size + 1}")
             try:
                 rows = (await self.ds.execute(
                     self.database, sql, self.params, truncate=False,
