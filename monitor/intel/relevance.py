@@ -50,13 +50,35 @@ _NEGATIVE = [
                       r"retire[sd]?|retirement|farewell|anniversary|commemorat\w+|celebrat\w+|heritage month)\b"),
     ("hiring", 3.0, r"\b(?:hiring event|job fair|career fair|recruit(?:ment|ers|ing)?|applicants?|job offers?|"
                     r"entrance exam|now hiring)\b"),
-    ("grants", 3.0, r"\b(?:grants?|grantees|million in (?:grants|funding)|awards? to support)\b"),
+    # the noun, not the verb: "will grant the press access", "granted bail" are no funding
+    ("grants", 3.0, r"\b(?:(?<!will )(?<!to )(?<!would )(?<!could )(?<!not )grants?\b(?! (?:the|a|an|them|him|her|"
+                    r"it|access|permission|asylum|bail|relief|parole|immunity)\b)|grantees|"
+                    r"million in (?:grants|funding)|awards? to support)\b"),
     ("meeting", 2.0, r"\b(?:community (?:meeting|forum|event|outreach)|town hall|forum|workshop|open house|"
                      r"listening session|citizens academy|national night out|luncheon|potluck|"
                      r"meets? with|met (?:today |on \w+ )?with)\b"),
     ("technology announcement", 2.0, r"\b(?:unveil\w*|biometric|kiosks?|new technology|pilot program)\b"),
     ("other topic", 2.0, r"\b(?:backlog|budget|snowfall|inches of snow|championship|playoffs?|"
-                         r"school committee|city council|detention population|statistics)\b"),
+                         r"school committee|city council|detention population)\b"),
+    # a court ruling on a law or a policy: arrests there are the case's background
+    ("court ruling", 2.0, r"\b(?:preliminary injunction|(?:temporary )?restraining order|injunction|lawsuit|"
+                          r"class[- ]action|unconstitutional|judge (?:\w+ ){0,2}(?:limits|blocks|bars|halts|rules|"
+                          r"extends (?:a |the |her |his )?block)|block(?:s|ed)? on (?:[\w'’-]+ ){0,4}(?:law|policy|rule))\b"),
+]
+# A statistics page (an annual report, a data analysis, shares of arrests) cites arrests over a
+# period, not an operation: when it shows two kinds of these cues (one in the title counts twice)
+# and speaks of no operation, it loses STATISTICS_WEIGHT for each.
+STATISTICS_WEIGHT = 2.0
+_STATISTICS = [
+    ("period", r"\b(?:fiscal year|fy ?\d{2,4}|annual (?:report|statistics|summary|data|figures)|year-end|"
+               r"calendar year|so far this year|per year|during the year(?!['’])|compared with (?:\w+ ){0,3}last year|"
+               r"same (?:period|stretch|months?) (?:of|last)|year[- ]over[- ]year|on average|an average of|"
+               r"per (?:day|week|month))\b"),
+    ("data", r"\b(?:data (?:show|shows|showed|released|published|obtained|project)|according to (?:[\w-]+ ){0,3}"
+             r"(?:data|records|figures|statistics)|dataset|statistics|by the numbers|public records (?:request|lawsuit)|"
+             r"analy[sz](?:ed|is)|figures (?:show|released)|tracker)\b"),
+    ("share", r"(?:\b\d+(?:\.\d+)? ?(?:%|percent\b|per cent\b)|\bshare of\b|"
+              r"\b(?:one|two|three|four|five|six|seven|eight|nine) in (?:ten|10)\b)"),
 ]
 
 
@@ -80,6 +102,15 @@ class _Cue:
 
 _POSITIVE_RES = [_Cue(label, weight, re.compile(rx, re.I), re.compile(rx)) for label, weight, rx in _POSITIVE]
 _NEGATIVE_RES = [_Cue(label, weight, re.compile(rx, re.I), re.compile(rx)) for label, weight, rx in _NEGATIVE]
+_STATISTICS_RES = [_Cue(label, 0.0, re.compile(rx, re.I), re.compile(rx)) for label, rx in _STATISTICS]
+# "a nationwide surge", "the operation", "Operation Tidal Wave": the story is about one operation.
+_ONE_OPERATION = re.compile(r"\b(?:a|an|the|this|its|their|that)\s+(?:[\w-]+\s+){0,3}?(?:operation|surge|sweep|"
+                            r"crackdown|blitz|takedown|sting|raid|round-?up)\b", re.I)
+
+_COUNT_KINDS = ("arrests", "charges", "nationality")
+# A number followed by more digits or by "percent" was read from a share ("detained 49% of ..."):
+# no count of people.
+_SHARE_AFTER = re.compile(r"[\d.,]*\d|\s?(?:%|percent\b|per cent\b)")
 
 _FACT_WEIGHTS = {"arrests": (3.0, "arrest count"), "charges": (2.5, "charge count"), "seizure": (2.5, "seizure"),
                  "operation": (1.0, "operation name"), "charge": (0.5, "charge type"),
@@ -96,8 +127,12 @@ def score_relevance(title: str | None, text: str, *, item_kind: str | None = Non
     points = 0.0
     reasons: list[str] = []
     seen_fact_kinds: set[str] = set()
+    fields = {"title": title or "", "text": text}
     for fact in sorted(facts, key=lambda f: (f.field != "title", f.start)):
         if fact.kind == "nationality" and (fact.count or 0) < 2:
+            continue
+        if fact.kind in _COUNT_KINDS and (_is_share(fact, fields.get(fact.field, ""))
+                                          or _over_a_period(fact, fields.get(fact.field, ""))):
             continue
         if fact.kind in _FACT_WEIGHTS and fact.kind not in seen_fact_kinds:
             weight, label = _FACT_WEIGHTS[fact.kind]
@@ -118,8 +153,28 @@ def score_relevance(title: str | None, text: str, *, item_kind: str | None = Non
             quote, in_title = hit
             points -= cue.weight * (TITLE_WEIGHT if in_title else BODY_NEGATIVE_WEIGHT)
             reasons.append(f"negative: {cue.label} '{quote}'" + (" (title)" if in_title else ""))
+    one_operation = "operation" in seen_fact_kinds or any(_ONE_OPERATION.search(t) for t, _, _ in texts)
+    if not one_operation:
+        hits = [(cue.label, hit) for cue in _STATISTICS_RES if (hit := _first_hit(cue, texts))]
+        kinds = sum(2 if in_title else 1 for _, (_, in_title) in hits)
+        if kinds >= 2:
+            points -= STATISTICS_WEIGHT * kinds
+            reasons.append("negative: statistics " + ", ".join(
+                f"{label} '{quote}'" + (" (title)" if in_title else "") for label, (quote, in_title) in hits))
     score = 1 / (1 + math.exp(-(points - RELEVANCE_THRESHOLD)))
     return Relevance(round(score, 4), points >= RELEVANCE_THRESHOLD, reasons)
+
+
+def _is_share(fact: Fact, source: str) -> bool:
+    """Whether a count fact's number is (the start of) a share: "49%", "49 percent" of something."""
+    return bool(source) and fact.quote[-1:].isdigit() and bool(_SHARE_AFTER.match(source, fact.end))
+
+
+def _over_a_period(fact: Fact, source: str) -> bool:
+    """Whether a count fact's sentence counts over a fiscal year or a year's report (a statistic)."""
+    left = max(source.rfind(". ", 0, fact.start) + 1, source.rfind("\n", 0, fact.start) + 1)
+    right = min([i for i in (source.find(". ", fact.end), source.find("\n", fact.end)) if i >= 0] or [len(source)])
+    return _STATISTICS_RES[0].anycase.search(source, left, right) is not None
 
 
 def _first_hit(cue: _Cue, texts: list[tuple[str, str | None, bool]]) -> tuple[str, bool] | None:

@@ -1,0 +1,94 @@
+"""Error classes found on the real-world development set (issue 18 items 3 and 4), each pinned on
+sentences written here: shares and statistics are no operation, a negative word in passing does
+not sink a story that reports arrests, junk pages are no articles."""
+
+from monitor.intel.relevance import score_relevance
+
+# --- relevance: shares, statistics pages, annual reports -------------------------------------
+
+
+def test_a_percentage_is_not_read_as_an_arrest_count():
+    rel = score_relevance("Agency detained 38% of the people it arrested last winter",
+                          "An analysis of booking records found the agency kept 38 percent of the roughly "
+                          "52,000 people it picked up in custody for more than a week.")
+    assert not any(reason.startswith("arrest count") for reason in rel.reasons), rel.reasons
+    assert not rel.relevant
+
+
+def test_a_data_analysis_of_arrests_is_not_relevant():
+    rel = score_relevance("Arrests of people without records rose in Ohio",
+                          "Arrests of people with no criminal history rose sharply in the spring, according to "
+                          "federal data obtained by a research group. More than 6,200 arrests were recorded "
+                          "in the state since January, and 41 percent of them involved no charge at all.")
+    assert not rel.relevant
+    assert any(reason.startswith("negative: statistics") for reason in rel.reasons), rel.reasons
+
+
+def test_an_annual_report_with_big_arrest_totals_is_not_relevant():
+    rel = score_relevance("Border agency publishes fiscal year 2023 enforcement statistics",
+                          "The agency said its officers arrested 41,870 people in fiscal year 2023 and seized "
+                          "more than 3,100 firearms. On average, officers made 115 arrests a day. The full "
+                          "annual report is on the agency's website.")
+    assert not rel.relevant
+
+
+def test_a_count_over_a_fiscal_year_is_no_arrest_count():
+    rel = score_relevance(None, "Deputies arrested 9,412 fugitives in fiscal year 2022, the office said.")
+    assert not any(reason.startswith("arrest count") for reason in rel.reasons), rel.reasons
+
+
+def test_statistics_about_one_operation_stay_relevant():
+    rel = score_relevance("Half of those held in the June sweep had no record, data show",
+                          "Of the 640 people arrested during the June sweep in Nevada, 51 percent had no "
+                          "criminal record, according to agency data released Monday.")
+    assert rel.relevant, rel.reasons
+
+
+# --- relevance: negative words in passing ----------------------------------------------------
+
+
+def test_statistics_in_the_title_of_an_operation_story_does_not_sink_it():
+    rel = score_relevance("Governor questions agency statistics as Denver arrests top 300",
+                          "Federal agents have arrested more than 300 people in the Denver area since the "
+                          "operation began two weeks ago, the department said.")
+    assert rel.relevant, rel.reasons
+
+
+def test_granting_the_press_access_is_not_a_grant():
+    rel = score_relevance("Agency will grant the press access to Tacoma center after 57 arrests",
+                          "Immigration officers arrested 57 people in a three-day operation around Tacoma, "
+                          "the agency said, adding that it would grant reporters a tour next week.")
+    assert not any("grants" in reason for reason in rel.reasons), rel.reasons
+    assert rel.relevant
+
+
+def test_a_funding_grant_is_still_a_negative_cue():
+    rel = score_relevance("Sheriff's office receives state grant for body cameras",
+                          "The office will use the $400,000 grant to buy cameras for its deputies.")
+    assert any(reason.startswith("negative: grants") for reason in rel.reasons), rel.reasons
+    assert not rel.relevant
+
+
+def test_a_forum_mentioned_in_passing_does_not_sink_an_arrest_story():
+    rel = score_relevance("Police arrest 14 in Elm Street drug sting",
+                          "Police arrested 14 people in an undercover drug sting on Elm Street, the chief said. "
+                          "Residents had raised the corner's dealing at a community forum last month.")
+    assert rel.relevant, rel.reasons
+
+
+# --- relevance: court rulings on a law or a policy -------------------------------------------
+
+
+def test_a_court_ruling_on_a_state_law_is_not_relevant():
+    rel = score_relevance("Judge extends block on Iowa's new reentry law",
+                          "A federal judge on Monday extended her order blocking the state from enforcing the "
+                          "law. Lawyers for the plaintiffs said some people had been arrested under it before "
+                          "the first order.")
+    assert not rel.relevant, rel.reasons
+
+
+def test_a_ruling_that_names_an_operation_in_passing_is_not_relevant():
+    rel = score_relevance("Judge limits agents' use of tear gas near Portland facility",
+                          "The temporary restraining order bars agents from firing chemical agents at reporters "
+                          "who cover the enforcement operation the government calls Operation Pine Shield.")
+    assert not rel.relevant, rel.reasons
