@@ -44,6 +44,8 @@ MONITOR_SETTINGS: dict[str, tuple[object, str]] = {
     "MONITOR_DENY_PRIVATE_HOSTS": (True, "Refuse requests to private, loopback and link-local addresses on hosts other than the source's own."),
     "MONITOR_MAX_REQUESTS_PER_SOURCE": (1000, "Most requests one source may make in one run, retries and redirects included (0 = no limit)."),
     # A 429/503 asking for a longer wait is not retried; its host is left alone until the next run.
+    # An article page skipped as not_article is fetched again (an hour after its last skip) this often.
+    "MONITOR_SKIPPED_RETRIES": (3, "Times a page skipped as not an article is fetched again, an hour after its last skip, even while its listing answers 304 (0 = never)."),
     "MONITOR_MAX_RETRY_AFTER": ("60", "Longest Retry-After (seconds) waited out within a run; a longer one leaves the host alone until the next run."),
 }
 
@@ -112,6 +114,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 SPIDER_MIDDLEWARES = {
     "monitor.crawling.middlewares.KnownEntryFilter": 950,  # entries stored from a source's own fields
+    "monitor.crawling.middlewares.SkippedPageRetries": 960,  # adds due retries to a run's start
 }
 ITEM_PIPELINES = {
     "monitor.crawling.pipelines.ExtractPipeline": 100,

@@ -284,6 +284,19 @@ class SourceSpider(DojApi, scrapy.Spider):
                    via=response.meta.get("via"), hint=response.meta.get("hint") or {},
                    relevance_mode=source.relevance)
 
+    def skipped_page_request(self, source: Source, url: str) -> scrapy.Request | None:
+        """A page an earlier run skipped as not an article, fetched again (SkippedPageRetries)."""
+        if source.kind == "doj_api" or source.feed_only:
+            return None
+        key = canonical_url(url)
+        if key in self.seen_articles:
+            return None
+        self.seen_articles.add(key)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                              dont_filter=True, priority=-5,
+                              meta={"source": source.name, "role": "article", "via": None,
+                                    "hint": {}})
+
     def parse_recheck(self, response: Response):
         """A stored item fetched again: gone (404/410), or a page to compare with the stored one."""
         item_id = response.meta["item_id"]
@@ -318,6 +331,11 @@ class SourceSpider(DojApi, scrapy.Spider):
         if failure.check(OverBudget) and source is not None:
             yield from self.limit_reached(source, url, "requests", message)
             return
+        if failure.check(RateLimited) and source is not None:  # one row per source and run
+            self.crawler.stats.inc_value(f"monitor/rate_limited/{source.name}")
+            if (source.name, "rate_limited") in self.limits_reported:
+                return
+            self.limits_reported.add((source.name, "rate_limited"))
         yield CrawlProblem(request.meta.get("source"), url[:2000], kind, message)
 
 

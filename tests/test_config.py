@@ -99,5 +99,6 @@ def test_select_by_source_and_schedule_name(tmp_path):
 def test_shipped_default_schedules_are_valid():
     schedules = load_schedules("schedules")
     names = {s.name for sch in schedules for s in sch.sources}
-    assert {"ice-news", "dhs-news", "cbp-national-media", "doj-press-releases"} <= names
+    assert {"ice-newsroom", "dhs-press-releases", "cbp-national-media", "doj-api",
+            "doj-press-releases-rss"} <= names
     assert any(s.item_kind == "news" for sch in schedules for s in sch.sources)

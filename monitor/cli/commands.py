@@ -85,7 +85,7 @@ def start(db_path: str, schedules_dir: str, port: int, no_serve: bool, stop_grac
 @cli.command()
 @common_options
 def status(db_path: str, schedules_dir: str) -> None:
-    """Source health (ok, stale, failing, empty, new), next run times and the daemon's state.
+    """Source health (ok, blocked, stale, failing, empty, new), next run times and the daemon's state.
 
     \b
     Example:
@@ -399,6 +399,7 @@ def sources_check(names: tuple[str, ...], db_path: str, schedules_dir: str, verb
     import tempfile
 
     from monitor.runs.crawl import run_crawl
+    from monitor.runs.health import BLOCKED_HINT
     from monitor.store import Store
 
     chosen = _chosen_sources(schedules_dir, names)
@@ -414,12 +415,16 @@ def sources_check(names: tuple[str, ...], db_path: str, schedules_dir: str, verb
         mine = [p for p in problems if p["source"] == source.name]
         links = result.links(source.name)
         detected = result.detected.get(source.name, "-")
-        ok = links > 0
+        blocked = [p for p in mine if p["kind"] == "blocked"]
+        ok = links > 0 and not blocked
         failing += not ok
-        click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name:<24} kind={detected:<8} "
+        label = "ok  " if ok else "BLKD" if blocked else "FAIL"
+        click.echo(f"{label} {source.name:<24} kind={detected:<8} "
                    f"links={links:<5} {source.url}")
         for problem in mine[:5]:
             click.echo(f"       {problem['kind']}: {problem['url']}: {problem['message']}")
+        if blocked:
+            click.echo(f"       hint: {BLOCKED_HINT}")
     click.echo(f"{len(chosen) - failing} of {len(chosen)} sources OK")
     if failing:
         sys.exit(1)

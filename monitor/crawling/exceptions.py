@@ -32,4 +32,8 @@ class Blocked(IgnoreRequest):
 
 class RateLimited(IgnoreRequest):
     """Raised by `monitor.crawling.middlewares.RateLimits`: the host answered 429/503 asking to
-    wait longer than monitor waits in a run, or it did so earlier in this run."""
+    wait longer than monitor waits in a run (`first`), or it did so earlier in this run."""
+
+    def __init__(self, message: str, *, first: bool = True) -> None:
+        self.first = first
+        super().__init__(message)

@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -20,16 +21,17 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from monitor.crawling.database import DatabaseComponent
 from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, PrivateAddressRefused,
                                          RateLimited)
-from monitor.items import CrawlProblem, Page
+from monitor.intel.identity import DEFAULT_PORTS
+from monitor.items import Page
 from monitor.store.schema import utcnow
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_public_address(address: str) -> bool:
@@ -177,7 +179,7 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        _robots_logger.addFilter(_one_line)  # idempotent: a filter is added once
+        quiet_failure_logs()
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         parser = await super().robot_parser(request)
@@ -190,16 +192,23 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
         return parser
 
 
-_robots_logger = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+# Scrapy's own lines about a failed request, which monitor records as an error row and prints
+# as one progress line already: demoted to INFO (shown with -v), without a traceback.
+FAILURE_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
 
 
-def _one_line(record: logging.LogRecord) -> bool:
-    """robots.txt of an unreachable host: one log line, not a traceback (the page's own
-    request fails too and is recorded as a `connection` error)."""
-    if record.exc_info:
-        record.levelno, record.levelname = logging.WARNING, "WARNING"
+def _demote(record: logging.LogRecord) -> bool:
+    if record.levelno >= logging.WARNING:
+        record.levelno, record.levelname = logging.INFO, "INFO"
         record.exc_info, record.exc_text = None, None
     return True
+
+
+def quiet_failure_logs() -> None:
+    """An unreachable host is one line of crawl output (its `connection` error), not
+    Scrapy's traceback of the robots.txt fetch and its "Gave up retrying" lines."""
+    for name in FAILURE_LOGGERS:
+        logging.getLogger(name).addFilter(_demote)  # a filter is added once however often
 
 
 def pace_slot(crawler: Crawler, request: Request, seconds: float) -> float:
@@ -229,6 +238,7 @@ class HostPacing:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "HostPacing":
+        quiet_failure_logs()  # here too: always installed, robots.txt or not
         return cls(crawler)
 
     def configured(self) -> dict[str, float]:
@@ -313,38 +323,58 @@ def retry_after_seconds(value: bytes | None, now: float | None = None) -> float 
 class RateLimits:
     """429, or 503 with Retry-After: a wait of up to MONITOR_MAX_RETRY_AFTER seconds spaces
     the host's requests that far apart (the retry then waits it out); a longer one is not
-    retried, and the host is left alone for the rest of the run (every later request to it
-    fails with `RateLimited`). The next run tries again."""
+    retried, and the host is left alone for the rest of the run: the requests queued for it
+    are dropped, and every later one fails with `RateLimited`. The next run tries again.
+
+    The answer is read when it arrives (`response_downloaded`), before the downloader sends
+    the host's next queued request."""
 
     def __init__(self, crawler: Crawler, longest: float) -> None:
         self.crawler = crawler
         self.longest = longest
         self.closed: dict[str, str] = {}  # host -> why it is left alone
+        crawler.signals.connect(self.downloaded, signal=signals.response_downloaded)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "RateLimits":
         return cls(crawler, crawler.settings.getfloat("MONITOR_MAX_RETRY_AFTER"))
 
+    def refusal(self, host: str) -> RateLimited:
+        return RateLimited(f"{host} {self.closed[host]}; left alone for the rest of the run, "
+                           f"the next run tries again", first=False)
+
     def process_request(self, request: Request) -> None:
         host = origin(request.url)[0]
         if host in self.closed:
-            raise RateLimited(f"{host} {self.closed[host]}; left alone for the rest of the run")
+            raise self.refusal(host)
         return None
 
-    def process_response(self, request: Request, response):
+    def downloaded(self, response, request) -> None:
         if response.status not in RATE_LIMIT_STATUSES:
-            return response
+            return
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is None:
-            return response  # a plain 503 or 429: the retry middleware's business
+            return  # a plain 503 or 429: the retry middleware's business
+        if wait <= self.longest:
+            pace_slot(self.crawler, request, wait)
+            return
         host = origin(request.url)[0]
-        if wait > self.longest:
-            self.closed[host] = f"answered HTTP {response.status} asking to wait {wait:.0f}s"
-            self.crawler.stats.inc_value(f"monitor/rate_limited/{request.meta.get('source')}")
+        self.closed[host] = f"answered HTTP {response.status} asking to wait {wait:.0f}s"
+        self.crawler.stats.inc_value(f"monitor/rate_limited/{request.meta.get('source')}")
+        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot"))
+        queued = list(slot.queue) if slot is not None else []
+        if slot is not None:
+            slot.queue.clear()
+        for waiting, deferred in queued:  # never sent: fail them as the host's refusal
+            deferred.errback(Failure(self.refusal(host)))
+
+    def process_response(self, request: Request, response):
+        host = origin(request.url)[0]
+        if response.status in RATE_LIMIT_STATUSES and host in self.closed:
+            wait = retry_after_seconds(response.headers.get(b"Retry-After")) or 0
             raise RateLimited(f"HTTP {response.status} from {host} with Retry-After {wait:.0f}s "
                               f"(more than {self.longest:g}s): not retried; the host is left "
                               f"alone for the rest of the run, the next run tries again")
-        pace_slot(self.crawler, request, wait)
         return response
 
 
@@ -352,24 +382,13 @@ class ConditionalSourceRequests(DatabaseComponent):
     """Re-polls of feeds, sitemaps and listing pages are conditional (If-None-Match /
     If-Modified-Since), so an unchanged source costs one request answered 304.
 
-    Validators are saved only when the run finished and the source had no error and no skip
-    other than a deliberate one (not_relevant): otherwise a 304 next time would hide the
-    articles this run failed to fetch or found without an article yet."""
-
-    # Skips that are a decision, not a miss: re-fetching would decide the same.
-    SETTLED_SKIPS = ("not_relevant", "busy")
+    Validators are saved only when the run finished and the source had no error: otherwise a
+    304 next time would hide the articles this run failed to fetch. (Pages skipped as not an
+    article are fetched again by SkippedPageRetries, 304 or not.)"""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.pending: dict[str, tuple[str, dict]] = {}  # url -> (source, validators)
-        self.unsettled: set[str] = set()  # sources with a page to try again next run
-        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
-
-    def item_scraped(self, item) -> None:
-        """A page skipped as not an article (or failed) must be fetched again next run, so
-        its listing must not answer 304 then."""
-        if isinstance(item, CrawlProblem) and item.kind not in self.SETTLED_SKIPS:
-            self.unsettled.add(item.source)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ConditionalSourceRequests":
@@ -400,7 +419,7 @@ class ConditionalSourceRequests(DatabaseComponent):
     def before_close(self, reason: str) -> None:
         if reason == "finished":
             for url, (source, validators) in self.pending.items():
-                if not self.stats.get_value(f"monitor/errors/{source}") and source not in self.unsettled:
+                if not self.stats.get_value(f"monitor/errors/{source}"):
                     self.store.save_validators(url, **validators)
 
 
@@ -454,3 +473,42 @@ class KnownEntryFilter(DatabaseComponent):
             self.stats.inc_value(f"monitor/api_pages_spared/{output.meta.get('source')}")
             return False
         return True
+
+
+class SkippedPageRetries(DatabaseComponent):
+    """A spider middleware adding, to a run's start, the pages of its sources that an earlier
+    run skipped as `not_article` (a release published before its text was filled in, a page
+    that failed to render) and that are still not stored: each is fetched again an hour after
+    its last skip, at most MONITOR_SKIPPED_RETRIES times, even while its listing answers 304."""
+
+    RETRY_AFTER_HOURS = 1
+
+    def __init__(self, crawler: Crawler, attempts: int) -> None:
+        super().__init__(crawler)
+        self.attempts = attempts
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "SkippedPageRetries":
+        attempts = crawler.settings.getint("MONITOR_SKIPPED_RETRIES")
+        if attempts <= 0 or crawler.settings.getbool("MONITOR_CHECK_ONLY") \
+                or crawler.settings.getbool("MONITOR_REMOTE"):
+            raise NotConfigured  # off / sources check fetches no article / no database
+        return cls(crawler, attempts)
+
+    async def process_start(self, start):
+        async for output in start:
+            yield output
+        spider = self.crawler.spider
+        sources = getattr(spider, "sources", None) or {}
+        retry = getattr(spider, "skipped_page_request", None)
+        if not sources or retry is None or self.store is None:
+            return
+        now = datetime.now(timezone.utc)
+        due = self.store.skipped_pages_due(
+            list(sources), before=(now - timedelta(hours=self.RETRY_AFTER_HOURS)).isoformat(),
+            since=(now - timedelta(days=7)).isoformat(), attempts=self.attempts)
+        for page in due:
+            request = retry(sources[page["source"]], page["url"])
+            if request is not None:
+                self.stats.inc_value(f"monitor/skipped_retried/{page['source']}")
+                yield request

@@ -1,7 +1,8 @@
-"""Source health: ok | stale | failing | empty | new, from the runs and items recorded."""
+"""Source health: ok | blocked | stale | failing | empty | new, from the runs and items recorded."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from datetime import datetime, timedelta, timezone
 
@@ -45,7 +46,10 @@ def source_health(store: Store, names: list[str] | None = None,
         newest = _parse(recent[0]) if recent else None
         last_new = max([d for d in (newest, _parse(source["last_new_item"])) if d], default=None)
         state, reason = "ok", ""
-        if source["failures_in_row"] >= FAILING_AFTER:
+        blocks = store.last_run_blocks(name)
+        if blocks:
+            state, reason = "blocked", blocked_reason(blocks)
+        elif source["failures_in_row"] >= FAILING_AFTER:
             state, reason = "failing", f"{source['failures_in_row']} failed runs in a row: {source['last_error'] or ''}".strip()
         elif runs and runs[0]["links"] == 0 and runs[0]["status"] != "failed" \
                 and any(r["links"] for r in runs[1:]):
@@ -63,6 +67,24 @@ def source_health(store: Store, names: list[str] | None = None,
                      "usual_interval": _human(interval) if interval else None,
                      "links_last_run": runs[0]["links"] if runs else None})
     return rows
+
+
+BLOCKED_HINT = ("the site answers automated clients with a bot challenge; monitor does not get "
+                "around bot walls: use the agency's API or feed instead (see README, Default "
+                "sources), ask the site to allow monitor's User-Agent, or disable this source")
+
+
+def blocked_reason(blocks: list[dict]) -> str:
+    """'bot challenge (Akamai) on 3 pages of the last run, e.g. URL: hint'."""
+    vendors = sorted({_vendor(b["message"]) for b in blocks})
+    pages = f"{len(blocks)} page{'s' if len(blocks) != 1 else ''}"
+    return (f"bot challenge ({', '.join(vendors)}) on {pages} of the last run, e.g. "
+            f"{blocks[0]['url']}: {BLOCKED_HINT}")
+
+
+def _vendor(message: str) -> str:
+    found = re.match(r"bot challenge from (\S+)", message or "")
+    return found.group(1) if found else "unknown vendor"
 
 
 def _human(delta: timedelta) -> str:

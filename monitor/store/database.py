@@ -379,6 +379,19 @@ class Store:
             [canonical_url(url), source, before]).fetchone()
         return {"item_id": row[0], "modified": row[1]} if row else None
 
+    def skipped_pages_due(self, sources: list[str], *, before: str, since: str,
+                          attempts: int) -> list[dict]:
+        """Pages of these sources skipped as `not_article` since `since`, last skipped before
+        `before`, fewer than `attempts` times, and not stored or sighted since: {source, url}."""
+        marks = ",".join("?" * len(sources))
+        rows = self.conn.execute(
+            f"SELECT source, url FROM errors WHERE source IN ({marks}) AND kind = 'not_article' "
+            f"AND url IS NOT NULL AND at >= ? GROUP BY source, url "
+            f"HAVING count(*) < ? AND max(at) <= ? ORDER BY max(at) LIMIT 200",
+            [*sources, since, attempts, before]).fetchall()
+        return [{"source": source, "url": url} for source, url in rows
+                if not self.is_known_url(url)]
+
     def last_run_blocks(self, source: str) -> list[dict]:
         """The `blocked` errors (bot challenges) of the newest run that crawled this source."""
         rows = self.conn.execute(
