@@ -120,7 +120,7 @@ def grow(db_path: Path, target: int) -> int:
     """Grow the database to `target` items with store_cost's builder (these rows), then write
     what the store keeps as it writes: sources, and the operations of the new events."""
     from monitor.store import Store
-    from monitor.store.operations import rebuild_operations
+    from monitor.store.operations_rebuild import rebuild_operations
     from monitor.store.schema import utcnow
 
     store_cost.grow(db_path, target, rows_for=_desk_rows, inserts=_INSERTS)

@@ -18,7 +18,7 @@ import pytest
 from monitor.desk import server as desk
 from monitor.desk import metadata as desk_metadata
 from monitor.store import Store
-from monitor.store.operations import rebuild_operations
+from monitor.store.operations_rebuild import rebuild_operations
 
 HOSTILE_TITLE = '<script>alert("title")</script> Raid & <b>bold</b> claims'
 HOSTILE_TEXT = ('Agents said <img src=x onerror=alert(1)> the raid in Dallas, Texas was planned.\n\n'

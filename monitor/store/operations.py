@@ -43,19 +43,3 @@ def save_operation(db: sqlite_utils.Database, summary: EventSummary, *, now: str
         db.execute("DELETE FROM operations WHERE event_id = ?", [summary.event_id])
         return
     db.execute(_UPSERT, [*(row[c] for c in COLUMNS), now])
-
-
-def rebuild_operations(db: sqlite_utils.Database, *, now: str, only_missing: bool = False) -> int:
-    """Write the operation row of every stored event (a database made before the table, or
-    filled by bulk SQL), or only of those without one; return how many events were read."""
-    from monitor.store.intel_links import summaries_of  # it calls save_operation
-
-    sql = "SELECT id FROM events"
-    if only_missing:
-        sql += " WHERE NOT EXISTS (SELECT 1 FROM operations WHERE event_id = events.id)"
-    ids = [row[0] for row in db.execute(sql + " ORDER BY rowid").fetchall()]
-    for offset in range(0, len(ids), _CHUNK):
-        for summary in summaries_of(db, ids[offset:offset + _CHUNK]):
-            if summary.members:
-                save_operation(db, summary, now=now)
-    return len(ids)

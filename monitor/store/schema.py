@@ -264,7 +264,7 @@ def m011_operations(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS items_relevant_found ON items (first_seen, published) "
                "WHERE relevant = 1 AND duplicate_of IS NULL")
     db["errors"].create_index(["at"], if_not_exists=True)
-    from monitor.store.operations import rebuild_operations
+    from monitor.store.operations_rebuild import rebuild_operations
 
     rebuild_operations(db, now=utcnow())
 
