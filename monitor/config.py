@@ -23,14 +23,9 @@ HOST_PATTERN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A
 DURATION_PATTERN = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
-# Keys a schedule file may have at its top level, and keys of each [[source]].
+# Keys a schedule file may have at its top level (a [[source]]'s are SOURCE_KEYS, below).
 SCHEDULE_KEYS = {"every", "cron", "jitter", "description", "enabled", "time_limit", "notify",
                  "source"}
-SOURCE_KEYS = {
-    "name", "url", "kind", "agency", "item_kind", "follow", "pages", "enabled",
-    "allow_offsite", "max_items", "description", "relevance", "delay", "content", "components",
-    "feed_only",
-}
 MAX_DELAY_SECONDS = 3600  # a host spacing longer than an hour is a typo
 RELEVANCE_MODES = ("mark", "keep_all", "relevant_only")
 
@@ -84,6 +79,8 @@ class Source:
         return cls(**fields)
 
 
+# The keys a [[source]] may have: its fields, but the schedule it belongs to.
+SOURCE_KEYS = set(Source.__dataclass_fields__) - {"schedule"}
 # A source's defaults, as its fields declare them (the schedule reader and `scrapy crawl -a` use them).
 SOURCE_DEFAULTS = {name: f.default for name, f in Source.__dataclass_fields__.items()
                    if f.default is not dataclasses.MISSING}

@@ -26,6 +26,7 @@ def scored():
     return run()
 
 
+@pytest.mark.slow  # a real crawl, in a subprocess
 def test_scores_stay_at_or_above_their_floors(scored):
     _, results, _ = scored
     assert below_floors(results, FLOORS) == []

@@ -13,6 +13,8 @@ from monitor.desk import server as desk
 from tests.crawl_harness import monitor, write_schedule
 from tests.test_desk import build_sample_db
 
+pytestmark = pytest.mark.slow  # every test here starts `monitor` processes
+
 
 @pytest.fixture
 def held_port() -> Iterator[int]:

@@ -14,6 +14,7 @@ from monitor import settings as monitor_settings
 from monitor.cli.options import ConfigProblem, common_options, read_schedules
 from monitor.config import ConfigError, Schedule, notify_targets, select_sources
 from monitor import __version__
+from monitor.desk.server import DEFAULT_PORT as DESK_PORT
 from monitor.items import COUNTERS
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ def cli() -> None:
 
 @cli.command()
 @common_options
-@click.option("--port", default=lambda: monitor_settings.get("MONITOR_DESK_PORT"), type=int,
-              show_default="8001, env MONITOR_DESK_PORT", help="Port of the Datasette desk.")
+@click.option("--port", default=DESK_PORT, type=int, show_default=True,
+              help="Port of the Datasette desk (MONITOR_DESK_PORT).")
 @click.option("--no-serve", is_flag=True, help="Do not start Datasette beside the scheduler.")
 @click.option("--stop-grace", default=20, show_default=True,
               help="Seconds a running crawl gets to stop on shutdown before it is killed.")
@@ -289,7 +290,6 @@ def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: 
     canonical = choose_canonical(url, fields.get("canonical_url"))
     fields["item_canonical_url"] = canonical
     fields["content_hash"] = content_hash(fields["text"])
-    intel = analyse(fields, item_kind, "mark")
     fields["relevance"] = intel["relevance"]
     fields["facts"] = [{k: v for k, v in fact.items() if k not in ("start", "end")} | {"span": [fact["start"], fact["end"]]}
                        for fact in intel["facts"]]

@@ -61,7 +61,8 @@ def same_site(wanted: tuple[str, int | None], own: tuple[str, int | None]) -> bo
     standard web ports (http <-> https). Another port of the same host is not its own."""
     if wanted[0] != own[0]:
         return False
-    return wanted[1] == own[1] or (wanted[1] in (80, 443) and own[1] in (80, 443))
+    defaults = DEFAULT_PORTS.values()
+    return wanted[1] == own[1] or (wanted[1] in defaults and own[1] in defaults)
 
 
 class PrivateAddressFilter:

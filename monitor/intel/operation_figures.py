@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from monitor.intel.events import EventMember, EventSummary
 from monitor.intel.facts import headline_count, primary_state
+from monitor.intel.facts.agencies import GENERIC_AGENCIES
 
 # A page that sums up a year or a period (an annual report, a statistics page, a "by the numbers"
 # round-up) reports totals over many operations: it is not one, and its figures are no operation's.
@@ -21,9 +22,6 @@ _REPORT_TITLE = re.compile(
     r"(?:enforcement|arrest|removal|detention)\s+statistics|statistics\s+(?:page|report|for)|"
     r"by\s+the\s+numbers|monthly\s+(?:report|update|statistics)|data\s+(?:release|dashboard))\b",
     re.I)
-# Agencies named in text that say nothing of who led an operation.
-_GENERIC_AGENCIES = {"local police", "state police", "DHS", "DOJ", "U.S. Attorney's Office"}
-ROLES = ("release", "coverage", "follow_up")
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def operation_row(summary: EventSummary, info: Mapping[str, MemberInfo]) -> dict
         named = Counter(a for m in members if m.item.kind == "press_release"
                         for a in [about(m).agency] if a)
         named = named or Counter(f.value for m in members for f in m.item.facts
-                                 if f.kind == "agency" and f.value not in _GENERIC_AGENCIES)
+                                 if f.kind == "agency" and f.value not in GENERIC_AGENCIES)
         agency = named.most_common(1)[0][0] if named else None
 
     dates = sorted(m.item.published[:10] for m in members if m.item.published)

@@ -37,6 +37,9 @@ RULES = [rule("agency", name, rx, skip="text") for name, rx in [
 
 
 _PARENT = {"ICE ERO": "ICE", "ICE HSI": "ICE", "Border Patrol": "CBP"}
+# Agencies a story names that say nothing of who led an operation (events do not match on them,
+# and an operation is not credited to them).
+GENERIC_AGENCIES = frozenset({"local police", "state police", "DHS", "DOJ", "U.S. Attorney's Office"})
 _NOT_LOCAL = {"The", "A", "An", "Local", "State", "National", "Federal", "Tribal", "Military", "Transit", "Capitol",
               "Campus", "Border", "Secret", "Some", "Several", "Many", "Most", "All", "Other", "Their", "His", "Her",
               "Its", "When", "Where", "If", "But", "And", "Those", "These", "Both", "City", "County", "Our", "Retiring",
