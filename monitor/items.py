@@ -65,6 +65,7 @@ class Page:
     # An article already made from the source's own fields (an API record, a feed-only entry):
     # stored without extraction; `body` is then empty.
     prepared: dict | None = None
+    content: str | None = None     # the source's CSS selector of the article's part of the page
 
 
 @dataclass

@@ -26,7 +26,7 @@ from monitor.intel.identity import canonical_url
 from monitor.items import CrawlProblem, ItemGone, Page
 from spiders.doj_api import DojApi
 from spiders.formats.feed import looks_like_feed, parse_feed
-from spiders.formats.listing import article_links, feed_links, next_page
+from spiders.formats.listing import article_links, feed_links, link_dates, next_page
 from spiders.formats.sitemap import looks_like_sitemap, parse_sitemap
 
 
@@ -258,8 +258,10 @@ class SourceSpider(DojApi, scrapy.Spider):
             hint = f" matching {source.follow!r}" if source.follow else ""
             yield CrawlProblem(source.name, response.url, "no_links",
                                f"no article links{hint} on the listing page")
+        dates = link_dates(response, links)  # a hint: the article's own date wins
         for link in links:
-            yield from self.article_requests(source, link, via=response.url)
+            hint = {"published": dates[link], "published_from": "listing"} if link in dates else None
+            yield from self.article_requests(source, link, via=response.url, hint=hint)
         page = response.meta["page"]
         if following and page < source.pages and canonical_url(following) not in self.seen_listings:
             yield self.source_request(source, following, kind="listing", page=page + 1)
@@ -282,7 +284,7 @@ class SourceSpider(DojApi, scrapy.Spider):
                    content_type="application/pdf" if is_pdf else (content_type or "text/html"),
                    agency=source.agency, item_kind=source.item_kind,
                    via=response.meta.get("via"), hint=response.meta.get("hint") or {},
-                   relevance_mode=source.relevance)
+                   relevance_mode=source.relevance, content=source.content)
 
     def skipped_page_request(self, source: Source, url: str) -> scrapy.Request | None:
         """A page an earlier run skipped as not an article, fetched again (SkippedPageRetries)."""

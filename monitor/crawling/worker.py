@@ -61,7 +61,8 @@ def process_page(page: Page) -> ArticleItem | CrawlProblem:
             article = extract.extract_pdf(page.body, page.url)
             reason = "PDF without extractable text (broken, encrypted or scanned)"
         else:
-            article, code = extract.extract_article_with_reason(page.body, page.url)
+            article, code = extract.extract_article_with_reason(page.body, page.url,
+                                                                content=page.content)
             reason = f"{code}: {extract.NOT_ARTICLE_REASONS.get(code, '')}".rstrip(": ")
     except Exception as exc:  # an extractor bug must cost one page, not the crawl
         logger.exception("extractor failed on %s", page.url)
@@ -80,7 +81,8 @@ def _analysed(page: Page, fields: dict) -> ArticleItem | CrawlProblem:
     if not fields.get("title") and hint.get("title"):
         fields["title"] = hint["title"]
     if not fields.get("published") and plausible_date(hint.get("published")):
-        fields["published"], fields["published_from"] = hint["published"], "feed"
+        fields["published"] = hint["published"]
+        fields["published_from"] = hint.get("published_from", "feed")
     fields["content_type"] = page.content_type
     intel = analyse(fields, page.item_kind, page.relevance_mode)
     if intel["decision"] == "drop":

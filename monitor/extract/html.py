@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from copy import deepcopy
 from dataclasses import asdict, dataclass
 
 from lxml.html import HtmlElement
@@ -48,9 +49,11 @@ class Article:
         return asdict(self)
 
 
-def extract_article(html: str | bytes, url: str | None = None) -> Article | None:
-    """Extract the article of an HTML page (str or bytes in any encoding); ``None`` if it has none."""
-    return extract_article_with_reason(html, url)[0]
+def extract_article(html: str | bytes, url: str | None = None, *,
+                    content: str | None = None) -> Article | None:
+    """Extract the article of an HTML page (str or bytes in any encoding); ``None`` if it has none.
+    ``content``: a CSS selector; the text is taken from the elements it matches only."""
+    return extract_article_with_reason(html, url, content=content)[0]
 
 
 def why_not_article(html: str | bytes, url: str | None = None) -> str:
@@ -59,8 +62,11 @@ def why_not_article(html: str | bytes, url: str | None = None) -> str:
     return f"{reason}: {NOT_ARTICLE_REASONS[reason]}" if reason else ""
 
 
-def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tuple[Article | None, str]:
-    """Both answers in one pass: ``(article, "")`` or ``(None, reason code from NOT_ARTICLE_REASONS)``."""
+def extract_article_with_reason(html: str | bytes, url: str | None = None, *,
+                                content: str | None = None) -> tuple[Article | None, str]:
+    """Both answers in one pass: ``(article, "")`` or ``(None, reason code from NOT_ARTICLE_REASONS)``.
+    With ``content`` (a CSS selector, a source's `content` key) the main text comes from the
+    matching elements only; title, dates and the other metadata still from the whole page."""
     if not html or not html.strip():
         return None, "empty"
     text = html if isinstance(html, str) else decode_html(html)
@@ -68,9 +74,12 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
         return None, "binary"
     if not text.strip():
         return None, "empty"
-    tree = parse_html(text)
-    if tree is None:
+    page = parse_html(text)
+    if page is None:
         return None, "not-html"
+    tree = narrowed(page, content) if content else page
+    if tree is None:
+        return None, "no-content"
 
     visible = visible_chars(tree)
     main_text = extract_main_text(tree, url, favor_precision=True, fast=True)
@@ -82,11 +91,11 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
         balanced_text = extract_main_text(tree, url, favor_precision=False)
         if len(main_text) < max(NOT_ARTICLE_MIN_CHARS, PRECISION_KEEP_SHARE * len(balanced_text)):
             main_text = balanced_text
-    meta = PageMetadata(tree, url)
+    meta = PageMetadata(page, url)
     published, published_from = meta.published()
     if published is None:
         published, published_from = meta.stated_published()
-    found = trafilatura_metadata(tree, url, with_date=published is None)
+    found = trafilatura_metadata(page, url, with_date=published is None)
     title = bounded_title(clean(found.title))
     main_text = _without_title(main_text, title)
     # htmldate says January 1st when all it found was a year ("created in 2003"): no date is better
@@ -111,6 +120,31 @@ def extract_article_with_reason(html: str | bytes, url: str | None = None) -> tu
         description=clean(found.description) or meta.description(),
     )
     return article, ""
+
+
+def narrowed(page: HtmlElement, selector: str) -> HtmlElement | None:
+    """A copy of the page whose body holds only the elements `selector` matches (outermost
+    ones, in page order); None when nothing matches."""
+    try:
+        matched = page.cssselect(selector)
+    except Exception as exc:  # noqa: BLE001 -- cssselect raises several types; config checks first
+        logger.warning("content selector %r unusable: %s", selector, exc)
+        return None
+    outermost = [e for e in matched if not any(a in matched for a in e.iterancestors())]
+    if not outermost:
+        return None
+    copy = deepcopy(page)
+    body = copy.find("body")
+    if body is None:
+        body = copy.makeelement("body", {})
+        copy.append(body)
+    for child in list(body):
+        body.remove(child)
+    for element in outermost:
+        clone = deepcopy(element)
+        clone.tail = None
+        body.append(clone)
+    return copy
 
 
 def _has_class(name: str) -> str:

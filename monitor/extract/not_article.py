@@ -25,6 +25,7 @@ NOT_ARTICLE_REASONS = {
     "listing": "a list of headlines or teasers (a listing or front page)",
     "undated": "no publication date and marked up as a website, not an article (an about or contact page)",
     "no-prose": "the main text is mostly digits and symbols (a table or a calendar), not prose",
+    "no-content": "nothing on the page matches the source's content selector (a changed layout?)",
 }
 NOT_ARTICLE_MIN_LETTER_SHARE = 0.35  # prose is ~75 % letters; an hour grid is under 10 %
 NOT_ARTICLE_MIN_LETTER_SHARE = 0.35  # prose is ~75 % letters; an hour grid is under 10 %
