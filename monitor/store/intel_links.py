@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from datetime import date
 import sqlite_utils
 
 from monitor.intel import events, neardup
@@ -18,6 +17,7 @@ from monitor.store.rows import insert_rows, update_row
 logger = logging.getLogger(__name__)
 
 MAX_NEAR_DUP_CANDIDATES = 200   # band collisions checked per new item (most share no band)
+UNDATED_CANDIDATES = 200        # latest events an undated item is compared with
 
 
 def store_intel(db: sqlite_utils.Database, item_id: str, intel: dict, *, now: str) -> None:
@@ -89,7 +89,9 @@ MAX_CACHED_CANDIDATES = 20_000
 
 # What an item's kept event features were made from; a row that no longer fits is not read.
 _MADE_FROM = "title, content_hash, (SELECT max(id) FROM facts WHERE item_id = items.id)"
-_VERSION_COLUMNS = f"kind, coalesce(published, substr(first_seen, 1, 10)), {_MADE_FROM}"
+# An undated item has no date here: never the time it was crawled, which would stretch its
+# event's window to the crawl and keep it from the operation it reports (issue 18).
+_VERSION_COLUMNS = f"kind, published, {_MADE_FROM}"
 # parameters: keywords (JSON list), lead_chars, version, item id
 SAVE_FEATURES_SQL = ("INSERT OR REPLACE INTO event_features (item_id, keywords, lead_chars, version, "
                      f"title, content_hash, last_fact) SELECT id, ?, ?, ?, {_MADE_FROM} FROM items "
@@ -228,8 +230,11 @@ def candidate_events(db, item: events.EventCandidate) -> list[tuple]:
     of them (the matcher rejects an event in a state the item never mentions), so the
     expensive comparison runs on a handful of events, not on every one of the window."""
     window = events.candidate_window(item.published)
-    if not window:
-        return db.execute("SELECT id FROM events ORDER BY last_seen DESC LIMIT 50").fetchall()
+    if not window:  # an undated item: the latest events of the states it names
+        states = sorted(events.item_states(item))
+        where = f"WHERE state IS NULL OR state IN ({','.join('?' * len(states))}) " if states else ""
+        return db.execute(f"SELECT id FROM events {where}ORDER BY last_seen DESC LIMIT {UNDATED_CANDIDATES}",
+                          states).fetchall()
     return _events_overlapping(db, *window, events.item_states(item))
 
 
@@ -302,8 +307,7 @@ def explain(db, item_id: str, fields: dict, intel: dict) -> dict:
         decision["near_duplicate"] = best
     if intel.get("relevant"):
         found = [Fact(**fact) for fact in intel.get("facts", [])]
-        # Undated items are placed by when they are seen, as the store does with first_seen.
-        published = fields.get("published") or date.today().isoformat()
+        published = fields.get("published")  # undated: no date, as the store keeps it
         item = events.EventCandidate.from_text(item_id, fields.get("kind") or "news",
                                                published, fields.get("title"),
                                                fields["text"], facts=found, sig=sig)

@@ -307,3 +307,11 @@ def m014_fact_facet_index(db: sqlite_utils.Database) -> None:
     """The items table's state and nationality facets count items per fact code: with the item
     in the index, they read the index alone (benchmarks/desk_speed.py)."""
     db.execute("CREATE INDEX IF NOT EXISTS facts_kind_code_item ON facts (kind, code, item_id)")
+
+
+@migrations()
+def m015_event_operation_dates(db: sqlite_utils.Database) -> None:
+    """An event's own period as its members report it ("2025-05-01/2025-05-31"), beside the
+    dates its items were published (issue 18)."""
+    if "operation_dates" not in db["events"].columns_dict:
+        db["events"].add_column("operation_dates", str)

@@ -106,12 +106,17 @@ def absorb_window(event: EventSummary) -> tuple[str, str, set[str]] | None:
 def absorb_events(event: EventSummary, others: Sequence[EventSummary]) -> list[str]:
     """Arrival order must not split an operation: a follow-up seen before the story it follows
     starts an event of its own, which joins `event` once an item bridges them. Moves the members
-    of every one of `others` (events in `absorb_window`, in order) that has a member matching
-    `event` into it, and returns their ids: the caller drops those events."""
+    of every one of `others` (events in `absorb_window`, in order) of which at least half the
+    members match `event`, and none is vetoed by it, into it, and returns their ids: the caller
+    drops those events."""
     absorbed = []
     for other in others:
         matched = [(member, match_event(member.item, [event])) for member in other.members]
-        if not any(found == event.event_id for _, (found, _) in matched):
+        joining = sum(found == event.event_id for _, (found, _) in matched)
+        # One matching member does not bring its whole event: most of it must match, and none
+        # may be vetoed (recorded as another named operation, in another state)
+        if not joining or 2 * joining < len(matched) or any(
+                score(member.item, event)[0] == float("-inf") for member, _ in matched):
             continue
         for member, (_, reason) in matched:
             event.add(member.item, f"joined from event {other.event_id}: {reason or member.reason}")

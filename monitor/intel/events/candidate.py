@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.intel.facts import DEMONYMS, Fact, extract_facts, headline_count, merged_nationalities, primary_state
+from monitor.intel.facts.agencies import GENERIC_AGENCIES
 from monitor.intel.neardup import signature
 
 # A date range that ended this long before an item was published is background ("in May, an earlier
@@ -127,9 +128,10 @@ class Features:
     agencies: frozenset[str]
     seizures: frozenset[tuple]
     charge_types: frozenset[str]
+    # the seizure the item reports (its title's, else its text's first): others it names may be
+    # another case's ("a day after officers found 19,800 pills on a pedestrian")
+    main_seizure: tuple | None = None
 
-
-_GENERIC_AGENCIES = {"local police", "state police", "DHS", "DOJ", "U.S. Attorney's Office"}
 
 
 def features(item: EventCandidate) -> Features:
@@ -172,7 +174,9 @@ def _compute_features(item: EventCandidate) -> Features:
         cities=frozenset(f"{f.value}|{f.code}" for f in facts
                          if f.kind == "place" and f.qualifier in ("city", "county", "dateline") and f.code),
         nationalities=nationalities,
-        agencies=frozenset(f.value for f in facts if f.kind == "agency") - _GENERIC_AGENCIES,
+        agencies=frozenset(f.value for f in facts if f.kind == "agency") - GENERIC_AGENCIES,
         seizures=frozenset((f.value, f.code, f.count) for f in facts if f.kind == "seizure"),
         charge_types=frozenset(f.value for f in facts if f.kind == "charge"),
+        main_seizure=next(((f.value, f.code, f.count) for f in sorted(
+            (f for f in facts if f.kind == "seizure"), key=lambda f: f.field != "title")), None),
     )

@@ -16,6 +16,8 @@ from monitor.intel.neardup import NEAR_DUPLICATE_THRESHOLD, similarity
 MATCH_THRESHOLD = 4.5
 # Date ranges at most this far apart can be one operation and its follow-up arrests.
 RANGE_GAP_DAYS = 14
+# A seizure stated this much apart (446,200 vs "450,000 pills") is the same one, rounded.
+SEIZURE_ROUNDING = 0.05
 # A follow-up may revise a total by up to this share (19 -> 23 is 17 %); further apart is another operation.
 REVISION_SHARE = 0.25
 
@@ -115,11 +117,25 @@ def _seizures(p: Pair) -> Finding:
     seizures = set().union(*(f.seizures for f in p.theirs)) if mine.seizures else None
     if not seizures:
         return None
+    main, theirs = mine.main_seizure, {f.main_seizure for f in p.theirs if f.main_seizure}
+    same_kind = [t for t in theirs if main and t[:2] == main[:2]]
+    if same_kind and not any(abs(t[2] - main[2]) <= SEIZURE_ROUNDING * max(t[2], main[2]) for t in same_kind):
+        # the seizures the stories report differ: another case, whatever quantities they cite
+        return -4, f"other seizure {main[2]} {main[1]} {main[0]}"
     if mine.seizures & seizures:
         value, unit, count = sorted(mine.seizures & seizures, key=str)[0]
         return 3, f"seizure {count} {unit} {value}"
+    # a rounded figure of the same seizure ("450,000 pills" for 446,200) is the same seizure
+    close = [(a, b) for a in mine.seizures for b in seizures
+             if a[:2] == b[:2] and abs(a[2] - b[2]) <= SEIZURE_ROUNDING * max(a[2], b[2])]
+    if close:
+        value, unit, count = close[0][0]
+        return 2, f"seizure about {count} {unit} {value}"
+    if {s[:2] for s in mine.seizures} & {s[:2] for s in seizures}:
+        # the same substance and unit in other amounts: another seizure (two loads at one port)
+        return -4, "other seizure"
     if {s[0] for s in mine.seizures} & {s[0] for s in seizures}:
-        return None  # the same substance in other amounts: no evidence either way
+        return None  # the same substance in other units: no evidence either way
     return -1, None
 
 

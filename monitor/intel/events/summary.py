@@ -37,9 +37,47 @@ class EventSummary:
         return summary
 
     def add(self, item: EventCandidate, reason: str) -> EventMember:
-        member = EventMember(item, self.role_for(item), reason)
+        member = EventMember(item, "coverage", reason)
         self.members.append(member)
+        self.assign_roles()
         return member
+
+    def assign_roles(self) -> None:
+        """Every member's role from the whole event, whatever order its items arrived in: an
+        agency's release is a release; a story published within FOLLOW_UP_AFTER_DAYS of a
+        release whose arrest count it repeats reports that release (coverage); other stories are
+        coverage in the first days of the event, follow-ups after."""
+        releases = [m for m in self.members if m.item.kind == "press_release"]
+        first = iso_date(self.first_published)
+        for m in self.members:
+            if m.item.kind == "press_release":
+                m.role = "release"
+            elif self.reported_release(m.item, releases) is not None:
+                m.role = "coverage"
+            else:
+                published = m.item.date
+                late = first and published and (published - first).days > FOLLOW_UP_AFTER_DAYS
+                m.role = "follow_up" if late else "coverage"
+
+    def role_for(self, item: EventCandidate) -> str:
+        """The role `item` would have in this event."""
+        trial = EventSummary(self.event_id, [EventMember(m.item, m.role, m.reason) for m in self.members])
+        return trial.add(item, "").role
+
+    @staticmethod
+    def reported_release(item: EventCandidate, releases: list[EventMember]) -> EventMember | None:
+        """The release a story reports: one with the story's arrest count, published at most
+        FOLLOW_UP_AFTER_DAYS before it (an undated story: any such release)."""
+        count = features(item).arrests
+        if not count:
+            return None
+        for release in sorted(releases, key=lambda m: m.item.published or ""):
+            if features(release.item).arrests != count:
+                continue
+            gap = (item.date - release.item.date).days if item.date and release.item.date else 0
+            if -1 <= gap <= FOLLOW_UP_AFTER_DAYS:
+                return release
+        return None
 
     # --- derived values -----------------------------------------------------------------------
     @property
@@ -48,7 +86,8 @@ class EventSummary:
 
     @property
     def release_id(self) -> str | None:
-        return next((m.item.item_id for m in self.members if m.role == "release"), None)
+        releases = [m for m in self.members if m.role == "release"]
+        return min(releases, key=lambda m: m.item.published or "").item.item_id if releases else None
 
     @property
     def first_published(self) -> str | None:
@@ -69,6 +108,16 @@ class EventSummary:
     def operation(self) -> str | None:
         ops = Counter(features(m.item).operation for m in self.members if features(m.item).operation)
         return ops.most_common(1)[0][0] if ops else None
+
+    @property
+    def operation_dates(self) -> str | None:
+        """The operation's own period ("2025-05-01/2025-05-31"), as its members report it: the
+        period most members state (a release's counts twice), not when they were published."""
+        votes: Counter = Counter()
+        for m in self.members:
+            for start, end in set(features(m.item).ranges):
+                votes[f"{start}/{end}"] += 2 if m.item.kind == "press_release" else 1
+        return max(votes, key=lambda r: (votes[r], r)) if votes else None
 
     @property
     def label(self) -> str:
@@ -103,27 +152,12 @@ class EventSummary:
                     claim(f"nationality:{code}", count, m.item.item_id)
         return {kind: values for kind, values in claims.items() if len(values) > 1}
 
-    def role_for(self, item: EventCandidate) -> str:
-        if item.kind == "press_release" and self.release_id is None:
-            return "release"
-        if not self.members:
-            return "coverage"
-        first = iso_date(self.first_published)
-        published = item.date
-        if first and published and (published - first).days > FOLLOW_UP_AFTER_DAYS:
-            return "follow_up"
-        count = features(item).arrests
-        known = {features(m.item).arrests for m in self.members} - {None}
-        if count and known and count not in known and published and first and published > first:
-            return "follow_up"
-        if item.kind == "press_release":
-            return "follow_up"
-        return "coverage"
 
     def row(self) -> dict:
         """The `events` row: id, label, state, operation, first/last published, item count, arrests,
         disagreements (a dict the caller stores as JSON)."""
         return {"id": self.event_id, "label": self.label, "state": self.state, "operation": self.operation,
+                "operation_dates": self.operation_dates,
                 "first_published": self.first_published, "last_published": self.last_published,
                 "item_count": len(self.members), "arrests": self.arrests, "disagreements": self.disagreements()}
 

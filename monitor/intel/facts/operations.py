@@ -21,6 +21,17 @@ _OPERATION_CONTEXT = re.compile(r"\b(?:operation|surge|sweep|crackdown|blitz|ini
 # Headline words that follow "Operation" in a title-case headline ("Operation Targets Criminal
 # Migrants", "Operation Results In 810 Arrests"): no name starts with them.
 _TITLE_CASE_WORD = re.compile(r"\b[A-Z][\w'’-]*")
+# "the operation it calls Charlotte's Web", "an investigation called Low Voltage", "the surge known as
+# Patriot 2.0": a name without the word Operation, given by a naming verb shortly after an
+# operation word of the same sentence.
+# ("named" alone is left out: "a man named ..." names people; "has named" is kept.)
+_NAMED_RE = re.compile(r"\b(?:calls?|called|dubbed|nicknamed|code-?named|known as|the name|(?:has|have|had) named)"
+                       r"\s+[\"“‘']?"
+                       r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:the|of)\s+[A-Z][\w'’-]*|[A-Z][\w'’-]*|"
+                       r"\d+(?:\.\d+)*|[IVX]+)\b){0,4})")
+_NAMED_NOUN = re.compile(r"\b(?:operation|surge|sweep|crackdown|raid|investigation|case|effort|push|initiative|"
+                         r"campaign|blitz|takedown)s?\b", re.I)
+_NAMED_NOUN_BEFORE = 90  # characters before the naming verb that may hold the operation word
 _SUBSTANCES = {"fentanyl": "fentanyl", "carfentanil": "carfentanil", "methamphetamine": "methamphetamine",
                "meth": "methamphetamine", "crystal meth": "methamphetamine", "cocaine": "cocaine",
                "crack cocaine": "cocaine", "crack": "cocaine", "heroin": "heroin", "marijuana": "marijuana",
@@ -41,6 +52,8 @@ _CASH_RE = re.compile(rf"(?:\b{Q}\s+)?\$(?P<n>(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,12
 _GUNS_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:[\w-]+\s+)?"
                       r"(?:firearms|guns|handguns|rifles|pistols|weapons|shotguns)\b", re.I)
 _BOUGHT = re.compile(r"\b(?:bought|purchased|buying)\b")
+# Pills by number: "446,200 fentanyl pills", "19,800 counterfeit oxycodone pills", "1.7 million pills".
+_PILLS_RE = re.compile(rf"(?:\b{Q}\s+)?(?P<n>{NUM})\s+(?:(?!of\b)[\w-]+\s+){{0,2}}?pills\b", re.I)
 
 
 def _read_drugs(m: re.Match, add) -> None:
@@ -57,6 +70,12 @@ def _read_cash(m: re.Match, add) -> None:
     add("cash", count, "USD", qualifier(m.group("q")), m)
 
 
+def _read_pills(m: re.Match, add) -> None:
+    count = parse_number(m.group("n"))
+    if count and count == int(count) and count > 1:  # "fentanyl pills" or "pills": one seizure
+        add("pills", count, "pills", qualifier(m.group("q")), m)
+
+
 def _read_guns(m: re.Match, add) -> None:
     count = parse_number(m.group("n"))
     bought = _BOUGHT.search(m.string[max(0, m.start() - 40):m.start()])  # "bought 64 handguns" is no seizure
@@ -71,6 +90,7 @@ RULES = [
     Rule("seizure", "a weight of a substance: 12 kilograms of fentanyl", _DRUG_SEIZURE_RE, read=_read_drugs),
     Rule("seizure", "cash: $40,000 in cash", _CASH_RE, read=_read_cash),
     Rule("seizure", "firearms: four firearms", _GUNS_RE, read=_read_guns),
+    Rule("seizure", "pills by number: 446,200 fentanyl pills", _PILLS_RE, read=_read_pills),
 ]
 
 
@@ -101,7 +121,25 @@ def operation_facts(f: Field) -> list[Fact]:
             end = m.start("name") + len(name)
             if value not in facts:
                 facts[value] = Fact("operation", value, None, None, None, m.start(), end, text[m.start():end], field)
+    for m in _NAMED_RE.finditer(text):
+        left = max(_sentence_start(text, m.start()), m.start() - _NAMED_NOUN_BEFORE)
+        if _NAMED_NOUN.search(text, left, m.start()):
+            name = re.sub(r"\s+(?:In|On|At|The|And|Of)$", "", m.group("name")).rstrip("'’")
+            value = name if name.startswith("Operation ") else f"Operation {name}"
+            facts.setdefault(value, Fact("operation", value, None, None, None, m.start("name"),
+                                         m.start("name") + len(name), name, field))
     return list(facts.values())
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    """Where the sentence holding `pos` starts; the stop of "U.S." or "Mr." ends no sentence."""
+    start = pos
+    while (dot := text.rfind(". ", 0, start)) >= 0:
+        word = text[:dot].rsplit(None, 1)[-1] if text[:dot].strip() else ""
+        if not (word[:1].isupper() and (len(word) <= 3 or "." in word)):
+            return max(dot + 1, text.rfind("\n", 0, pos) + 1)
+        start = dot
+    return text.rfind("\n", 0, pos) + 1
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -119,7 +157,7 @@ def seizure_facts(f: Field) -> list[Fact]:
         return bool(_SEIZE_VERB.search(text[left:right]))
 
     def add(value: str, count: float, unit: str, qualifier: str, m: re.Match) -> None:
-        if not seized_nearby(m):
+        if unit != "pills" and not seized_nearby(m):  # pills by number are seized ones ("found with")
             return
         count = int(count) if float(count).is_integer() else count
         key = (value, unit, count)
