@@ -328,20 +328,15 @@ def inspect(target: str, db_path: str, schedules_dir: str, as_json: bool, text: 
 
 def _decisions(db_path: str, canonical: str, fields: dict, intel: dict) -> dict | None:
     """Near-duplicate and event decisions against the database, read-only; None without one."""
-    import sqlite3
-
     from monitor.intel.identity import item_id
     from monitor.store import Store
-    from monitor.store.intel_links import explain
 
     try:
         store = Store.read_only(db_path)
     except FileNotFoundError:
         return None
     try:
-        return explain(store.conn, item_id(canonical), fields, intel)
-    except sqlite3.OperationalError:  # a database from before the intelligence tables
-        return None
+        return store.decisions(item_id(canonical), fields, intel)
     finally:
         store.close()
 

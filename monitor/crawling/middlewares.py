@@ -23,7 +23,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from monitor.crawling.database import DatabaseComponent
+from monitor.crawling.store_component import StoreComponent
 from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, PrivateAddressRefused,
                                          RateLimited)
 from monitor.intel.identity import DEFAULT_PORTS
@@ -150,7 +150,7 @@ class RequestBudget:
         return None
 
 
-class KnownArticleFilter(DatabaseComponent):
+class KnownArticleFilter(StoreComponent):
     """Drops requests for article links whose canonical URL is stored or sighted already,
     counting them as `monitor/known/<source>`. Off with MONITOR_REFETCH_KNOWN=1."""
 
@@ -180,7 +180,7 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        quiet_failure_logs()
+        quiet_failure_logs(crawler.settings.getbool("MONITOR_PROGRESS"))
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         parser = await super().robot_parser(request)
@@ -198,18 +198,37 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
 FAILURE_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
 
 
-def _demote(record: logging.LogRecord) -> bool:
-    if record.levelno >= logging.WARNING:
-        record.levelno, record.levelname = logging.INFO, "INFO"
+class _FailureLines(logging.Filter):
+    """Demotes Scrapy's lines about a failed request to INFO without a traceback: the robots.txt
+    fetch always (the page's own request fails too), "Gave up retrying" when the progress
+    lines already say it. Without progress (`--quiet`, the daemon) that line is the one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.progress = True
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        request = record.args.get("request") if isinstance(record.args, dict) else None
+        robots = record.name.endswith("robotstxt") or str(getattr(request, "url", "")).endswith("/robots.txt")
+        if robots or self.progress:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        else:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
-    return True
+        return True
 
 
-def quiet_failure_logs() -> None:
-    """An unreachable host is one line of crawl output (its `connection` error), not
-    Scrapy's traceback of the robots.txt fetch and its "Gave up retrying" lines."""
+_failure_lines = _FailureLines()
+
+
+def quiet_failure_logs(progress: bool = True) -> None:
+    """An unreachable host is one line of crawl output (its `connection` error, or Scrapy's
+    "Gave up retrying" line without progress), not a traceback of its robots.txt fetch."""
+    _failure_lines.progress = progress
     for name in FAILURE_LOGGERS:
-        logging.getLogger(name).addFilter(_demote)  # a filter is added once however often
+        logging.getLogger(name).addFilter(_failure_lines)  # a filter is added once however often
 
 
 def pace_slot(crawler: Crawler, request: Request, seconds: float) -> float:
@@ -239,7 +258,7 @@ class HostPacing:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "HostPacing":
-        quiet_failure_logs()  # here too: always installed, robots.txt or not
+        quiet_failure_logs(crawler.settings.getbool("MONITOR_PROGRESS"))  # robots.txt or not
         return cls(crawler)
 
     def configured(self) -> dict[str, float]:
@@ -379,7 +398,7 @@ class RateLimits:
         return response
 
 
-class ConditionalSourceRequests(DatabaseComponent):
+class ConditionalSourceRequests(StoreComponent):
     """Re-polls of feeds, sitemaps and listing pages are conditional (If-None-Match /
     If-Modified-Since), so an unchanged source costs one request answered 304.
 
@@ -424,7 +443,7 @@ class ConditionalSourceRequests(DatabaseComponent):
                     self.store.save_validators(url, **validators)
 
 
-class KnownEntryFilter(DatabaseComponent):
+class KnownEntryFilter(StoreComponent):
     """A spider middleware for entries stored from a source's own fields, never fetched:
     - a feed-only entry already stored is dropped and counted as `known`;
     - a doj_api release this source sighted in an earlier run is dropped as `known` unless the
@@ -476,7 +495,7 @@ class KnownEntryFilter(DatabaseComponent):
         return True
 
 
-class SkippedPageRetries(DatabaseComponent):
+class SkippedPageRetries(StoreComponent):
     """A spider middleware adding, to a run's start, the pages of its sources that an earlier
     run skipped as `not_article` (a release published before its text was filled in, a page
     that failed to render) and that are still not stored: each is fetched again an hour after

@@ -16,7 +16,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from monitor.crawling.database import DatabaseComponent
+from monitor.crawling.store_component import StoreComponent
 from monitor.crawling.worker import exit_with_parent, extract_workers, process_page
 from monitor.items import ArticleItem, CrawlProblem, ItemGone, Page
 
@@ -74,7 +74,7 @@ class ExtractPipeline:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-class StorePipeline(DatabaseComponent):
+class StorePipeline(StoreComponent):
     """Writes every ArticleItem and CrawlProblem to the database, one transaction each."""
 
     def __init__(self, crawler: Crawler) -> None:

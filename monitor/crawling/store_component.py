@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from monitor.store import Store
 
 
-class DatabaseComponent:
+class StoreComponent:
     """Holds `self.store` for the life of the spider. Subclasses may override `before_close`."""
 
     def __init__(self, crawler: Crawler) -> None:

@@ -2,7 +2,7 @@
 (?_when=week|month|today|year, ?_since=YYYY-MM-DD, ?_until=YYYY-MM-DD, days inclusive) and on
 the operations table; the same words as parameters of the canned queries.
 
-Dates are compared as the store writes them (monitor.store.database.normalise_date): ISO 8601,
+Dates are compared as the store writes them (monitor.store.dates.normalise_date): ISO 8601,
 a day or a day and time with the page's own offset, so the first ten characters are the day
 the page states. Weeks start on Monday; "this week" and "this month" are in UTC.
 """

@@ -73,6 +73,15 @@ class Store:
         store.db = sqlite_utils.Database(store.conn)
         return store
 
+    def decisions(self, ident: str, fields: dict, intel: dict) -> dict | None:
+        """What the store would decide for an item not yet saved (`monitor inspect`): its
+        near-duplicate and its event, with reasons. None for a database from before the
+        intelligence tables."""
+        try:
+            return intelligence.explain(self.conn, ident, fields, intel)
+        except sqlite3.OperationalError:
+            return None
+
     def close(self) -> None:
         self.conn.close()
 
