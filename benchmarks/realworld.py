@@ -294,6 +294,7 @@ class Stored:
     published: str | None
     published_from: str | None
     duplicate_of: str | None
+    rewrite_of: str | None
     event_id: str | None
     role: str | None
     facts: list
@@ -309,22 +310,25 @@ def read_store(db: Path, url_of: dict[str, str]) -> tuple[dict[str, Stored], dic
     id_of_url = {url: story_id for story_id, url in url_of.items()}
     stored: dict[str, Stored] = {}
     by_item: dict[str, str] = {}
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+    rewrite = "i.rewrite_of" if "rewrite_of" in columns else "NULL"  # a store before rewrites
     for row in conn.execute("SELECT i.id, i.url, i.canonical_url, i.relevant, i.published, i.published_from, "
-                            "i.duplicate_of, ei.event_id, ei.role FROM items i "
+                            f"i.duplicate_of, {rewrite} AS rewrite_of, ei.event_id, ei.role FROM items i "
                             "LEFT JOIN event_items ei ON ei.item_id = i.id"):
         story_id = id_of_url.get(row["url"]) or id_of_url.get(row["canonical_url"])
         if story_id is None:
             continue
         stored[story_id] = Stored(row["id"], bool(row["relevant"]), row["published"], row["published_from"],
-                                  row["duplicate_of"], row["event_id"], row["role"], [])
+                                  row["duplicate_of"], row["rewrite_of"], row["event_id"], row["role"], [])
         by_item[row["id"]] = story_id
     for row in conn.execute('SELECT item_id, kind, value, code, count, qualifier, start, "end", quote, field '
                             "FROM facts ORDER BY id"):
         story_id = by_item.get(row[0])
         if story_id:
             stored[story_id].facts.append(Fact(*tuple(row)[1:9], field=row[9] or "text"))
-    for s in stored.values():  # duplicate_of names an item: name its story instead
+    for s in stored.values():  # duplicate_of and rewrite_of name an item: name its story instead
         s.duplicate_of = by_item.get(s.duplicate_of, s.duplicate_of) if s.duplicate_of else None
+        s.rewrite_of = by_item.get(s.rewrite_of, s.rewrite_of) if s.rewrite_of else None
     problems = {id_of_url[row[0]]: f"{row[1]}: {row[2]}" for row in
                 conn.execute("SELECT url, kind, message FROM errors WHERE url IS NOT NULL") if row[0] in id_of_url}
     events = {row["id"]: dict(row) for row in conn.execute("SELECT * FROM events")}
@@ -431,6 +435,8 @@ def evaluate(stories: list[Story], stored: dict[str, Stored], problems: dict[str
     links = {s.id: stored[s.id].duplicate_of for s in stories if s.id in stored}
     roots = _roots(links)
     got_pairs = _group_pairs({k: (roots[k] if roots[k] != k or k in links.values() else None) for k in roots})
+    retold = {s.id: stored[s.id].rewrite_of for s in stories if s.id in stored and stored[s.id].rewrite_of}
+    got_pairs |= {tuple(sorted(p)) for p in retold.items()}
     dup_pairs = _group_pairs({s.id: s.near_dup for s in stories})
     rewrite_pairs = {tuple(sorted((s.id, s.rewrite_of))) for s in stories if s.rewrite_of}
     wanted = dup_pairs | rewrite_pairs
@@ -444,10 +450,12 @@ def evaluate(stories: list[Story], stored: dict[str, Stored], problems: dict[str
     for s in stories:
         if s.rewrite_of and s.id in stored and tuple(sorted((s.id, s.rewrite_of))) in got_pairs:
             original, copy = sorted((by_id[s.rewrite_of], s), key=lambda x: x.published or "")
-            direction.add(links.get(copy.id) is not None and roots.get(copy.id) == roots.get(original.id)
-                          and links.get(original.id) is None,
-                          f"{copy.id} (later) should point at {original.id}: "
-                          f"{copy.id}->{links.get(copy.id)}, {original.id}->{links.get(original.id)}")
+            points = retold.get(copy.id) == original.id or (
+                links.get(copy.id) is not None and roots.get(copy.id) == roots.get(original.id))
+            direction.add(points and retold.get(original.id) != copy.id,
+                          f"{copy.id} (later) should point at {original.id}: {copy.id}->"
+                          f"{retold.get(copy.id) or links.get(copy.id)}, {original.id}->"
+                          f"{retold.get(original.id) or links.get(original.id)}")
     results["copy -> original direction"] = direction
 
     # release <-> coverage: a story reporting a release is in the release's event, as coverage

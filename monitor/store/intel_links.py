@@ -9,7 +9,7 @@ import logging
 import weakref
 import sqlite_utils
 
-from monitor.intel import events, neardup
+from monitor.intel import events, neardup, rewrites
 from monitor.intel.facts import EXTRACTOR_VERSION, Fact
 from monitor.store import operations
 from monitor.store.rows import insert_rows, update_row
@@ -223,6 +223,39 @@ def _assign_event(db, item_id: str, *, now: str) -> None:
         summary.add(item, reason)
     _absorb_matching_events(db, summary, loaded)
     _save_event(db, summary, now=now)
+    _link_rewrite(db, item_id, summary)
+
+
+MAX_REWRITE_CANDIDATES = 200  # latest stories of the event a new story is compared with
+
+
+def _link_rewrite(db, item_id: str, summary: events.EventSummary) -> None:
+    """Link a story that retells another story of its event (rewrites.rewrite_score) to it, the
+    later-published pointing at the earlier (whichever arrived first). A copy (duplicate_of)
+    follows its original and a release is no retelling; each story has one original."""
+    row = db.execute("SELECT kind, published, text, duplicate_of, rewrite_of FROM items WHERE id = ?",
+                     [item_id]).fetchone()
+    if row is None or row[0] == "press_release" or row[3] or row[4]:
+        return
+    others = [m.item.item_id for m in summary.members
+              if m.item.item_id != item_id and m.item.kind != "press_release"][-MAX_REWRITE_CANDIDATES:]
+    if not others:
+        return
+    mine = rewrites.Retelling.of(row[2] or "")
+    best = None
+    for other, published, text, copy_of, retells in db.execute(
+            f"SELECT id, published, text, duplicate_of, rewrite_of FROM items WHERE id IN "
+            f"({','.join('?' * len(others))})", others):
+        score = rewrites.rewrite_score(mine, rewrites.Retelling.of(text or ""))
+        if score is not None and (best is None or score > best[0]):
+            best = (score, other, published, copy_of, retells)
+    if best is None:
+        return
+    score, other, published, copy_of, retells = best
+    if not copy_of and not retells and rewrites.original_of(published, row[1]) == 1:
+        update_row(db, "items", other, {"rewrite_of": item_id, "rewrite_score": round(score, 3)})
+    elif (copy_of or other) != item_id:
+        update_row(db, "items", item_id, {"rewrite_of": copy_of or other, "rewrite_score": round(score, 3)})
 
 
 def candidate_events(db, item: events.EventCandidate) -> list[tuple]:

@@ -315,3 +315,15 @@ def m015_event_operation_dates(db: sqlite_utils.Database) -> None:
     dates its items were published (issue 18)."""
     if "operation_dates" not in db["events"].columns_dict:
         db["events"].add_column("operation_dates", str)
+
+
+@migrations()
+def m016_rewrites(db: sqlite_utils.Database) -> None:
+    """A story that retells another (the same facts and quotes in other words) links to it, as a
+    copy does through duplicate_of (monitor.intel.rewrites)."""
+    columns = db["items"].columns_dict
+    if "rewrite_of" not in columns:
+        db["items"].add_column("rewrite_of", str)
+    if "rewrite_score" not in columns:
+        db["items"].add_column("rewrite_score", float)
+    db["items"].create_index(["rewrite_of"], if_not_exists=True)
