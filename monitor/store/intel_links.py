@@ -296,6 +296,11 @@ def _absorb_matching_events(db, summary: events.EventSummary,
     if window is None:
         return
     others = [row[0] for row in _events_overlapping(db, *window, exclude=summary.event_id)]
+    # events of undated stories only (seen before any dated one) join through their facts alone
+    state = summary.state
+    others += [row[0] for row in db.execute(
+        "SELECT id FROM events WHERE first_published IS NULL AND id != ? AND (state IS NULL OR state = ?) "
+        f"ORDER BY last_seen DESC LIMIT {UNDATED_CANDIDATES}", [summary.event_id, state])]
     loaded = dict(loaded or {})
     loaded.update((s.event_id, s) for s in summaries_of(db, [i for i in others if i not in loaded]))
     for other_id in events.absorb_events(summary, [loaded[other_id] for other_id in others]):

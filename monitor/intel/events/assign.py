@@ -145,7 +145,8 @@ def group_events(items: Iterable[EventCandidate], new_id=None,
             event = next(e for e in events if e.event_id == event_id)
             event.add(item, reason)
         window = absorb_window(event)
-        others = [e for e in events if e is not event and window and _overlapping(e, *window)]
+        others = [e for e in events if e is not event and window and (
+            _overlapping(e, *window) or (e.first_published is None and e.state in (None, event.state)))]
         gone = set(absorb_events(event, others))
         events = [e for e in events if e.event_id not in gone]
         if event_id is None:

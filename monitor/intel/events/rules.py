@@ -87,6 +87,9 @@ def _arrests(p: Pair) -> Finding:
         return None
     if mine.arrests in counts:
         return (3.5 if mine.arrests > 2 else 1), f"arrests {mine.arrests}"
+    if mine.operation and mine.operation in {f.operation for f in p.theirs}:
+        # one named operation reports growing totals as it goes on (13, 550, 800, 3,000)
+        return None
     nearest = min(counts, key=lambda c: abs(c - mine.arrests))
     share = abs(nearest - mine.arrests) / max(nearest, mine.arrests)
     later = item.date and iso_date(event.first_published) and item.date > iso_date(event.first_published)
