@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         "and line, exit status 2, the daemon refuses to start).",
         "",
         "The server (`python -m tests.hostile_server`) listens on 127.0.0.1 (the sources), "
-        "127.0.0.2 (an off-site host), 127.0.0.3 (a host with a garbage robots.txt) and two "
-        "\"admin services\" on loopback ports that must never be called.",
+        "127.0.0.2 (an off-site host), 127.0.0.3 (a host with a garbage robots.txt), 127.0.0.4 "
+        "and 127.0.0.5 (hosts answering 429 and 503 with a Retry-After of hours, which leaves "
+        "them alone for the rest of the run) and two \"admin services\" on loopback ports that "
+        "must never be called.",
         "",
     ]
     started = time.monotonic()

@@ -1,8 +1,10 @@
-"""A hostile web on loopback: every bad thing a site can do to a crawler, on five listeners.
+"""A hostile web on loopback: every bad thing a site can do to a crawler, on seven listeners.
 
 - ``main`` (127.0.0.1) and ``offsite`` (127.0.0.2): the cases (tests/hostile_cases.py), and
   good articles at ``/a/<slug>.html``;
 - ``badrobots`` (127.0.0.3): a site whose robots.txt is binary garbage;
+- ``limited`` (127.0.0.4) and ``limited2`` (127.0.0.5): hosts that answer 429 and 503 asking for a
+  wait of hours, on hosts of their own: monitor leaves such a host alone for the rest of the run;
 - ``admin`` (127.0.0.1) and ``admin2`` (127.0.0.2): stand-ins for local admin services that a
   crawler must never be tricked into calling. Every request is logged, so a test can assert that
   none reached them.
@@ -30,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests import hostile_content as content
 
 ROLES = {"main": "127.0.0.1", "offsite": "127.0.0.2", "badrobots": "127.0.0.3",
-         "admin": "127.0.0.1", "admin2": "127.0.0.2"}
+         "limited": "127.0.0.4", "limited2": "127.0.0.5", "admin": "127.0.0.1", "admin2": "127.0.0.2"}
 HUGE_BYTES = 50 * 1024 * 1024       # the 50 MB bodies
 MAX_HANG_SECONDS = 30.0             # a slow route gives up on its own after this
 DRIP_INTERVAL = 0.2
@@ -507,7 +509,7 @@ def _drop_mid(h: _Handler, q: dict) -> None:
     h.reset()
 
 
-@route("/status/429")
+@route("/status/429", "limited")
 def _429(h: _Handler, q: dict) -> None:
     h.send_body(429, b"<h1>Too Many Requests</h1>", "text/html", {"Retry-After": "86400"})
 
@@ -517,7 +519,7 @@ def _500(h: _Handler, q: dict) -> None:
     h.send_body(500, b"<h1>Internal Server Error</h1><pre>Traceback ...</pre>", "text/html")
 
 
-@route("/status/503")
+@route("/status/503", "limited2")
 def _503(h: _Handler, q: dict) -> None:
     h.send_body(503, b"<h1>Service Unavailable</h1>", "text/html", {"Retry-After": "3600"})
 

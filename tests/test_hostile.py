@@ -163,7 +163,7 @@ def test_the_server_runs_on_its_own_and_prints_its_addresses_then_ready():
                 ready = rest[0]
                 break
             hosts[rest[0]] = rest[1]
-        assert set(hosts) == {"main", "offsite", "badrobots", "admin", "admin2"}
+        assert set(hosts) == {"main", "offsite", "badrobots", "limited", "limited2", "admin", "admin2"}
         assert ready == hosts["main"] and hosts["offsite"].startswith("http://127.0.0.2:")
         with urllib.request.urlopen(ready + "/feeds/good.xml", timeout=10) as response:
             assert b"/a/good-1.html" in response.read()
