@@ -2,6 +2,7 @@
 sentences written here: shares and statistics are no operation, a negative word in passing does
 not sink a story that reports arrests, junk pages are no articles."""
 
+from monitor.extract import NOT_ARTICLE_REASONS, extract_article_with_reason
 from monitor.intel.relevance import score_relevance
 
 # --- relevance: shares, statistics pages, annual reports -------------------------------------
@@ -92,3 +93,75 @@ def test_a_ruling_that_names_an_operation_in_passing_is_not_relevant():
                           "The temporary restraining order bars agents from firing chemical agents at reporters "
                           "who cover the enforcement operation the government calls Operation Pine Shield.")
     assert not rel.relevant, rel.reasons
+
+
+# --- junk pages: galleries, forum threads, search and tag pages are not articles -------------
+
+def _page(title: str, paragraphs: list[str], *, published: str | None = None) -> bytes:
+    """A plain news page: its paragraphs are not links (as galleries and result pages often are)."""
+    meta = f'<meta property="article:published_time" content="{published}">' if published else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{meta}</head>'
+            f'<body><header><a href="/">The Lakeside Gazette</a></header><main><article><h1>{title}</h1>'
+            f"<div>{body}</div></article></main><footer><p>Lakeside Gazette</p></footer></body></html>").encode()
+
+
+GALLERY = [f"Photo {n} of 9: {caption}" for n, caption in enumerate([
+    "Marchers carry a long banner across the Harbor Street bridge on Sunday afternoon.",
+    "A drummer keeps time for the crowd outside the federal building downtown.",
+    "Two sisters hold hand-painted signs in front of the courthouse steps.",
+    "Volunteers pass out rain ponchos as the weather turns in the late afternoon.",
+    "A police officer directs traffic around the rally near the train station."], start=1)]
+THREAD = [f"Reply #{n} — posted by {who}: {post}" for n, (who, post) in enumerate([
+    ("riverrat", "Anyone else see the white vans on Fourth Avenue this morning near the bakery?"),
+    ("gardener22", "Yes, two of them, parked by the school for about an hour before they left."),
+    ("modteam", "Please keep this thread to things you saw yourself and do not post plates."),
+    ("riverrat", "Fair enough. I only saw them from the bus window so I cannot say more than that.")], start=12)]
+TEASERS = ["Deputies arrest three after a chase on Route 9 ends in a field. Oct. 3, 2025. Crime",
+           "School board delays vote on the new bus contract again. Oct. 2, 2025. Education",
+           "Harbor cleanup draws record turnout of volunteers on a windy day. Sept. 30, 2025. Community",
+           "County opens a second cooling center as the heat wave continues. Sept. 28, 2025. Weather",
+           "Local bakery celebrates fifty years with free bread for its neighbours. Sept. 25, 2025. Business"]
+
+
+def test_a_photo_gallery_of_numbered_captions_is_not_an_article():
+    article, reason = extract_article_with_reason(_page("Photos: Sunday's march downtown", GALLERY),
+                                                  "https://gazette.example/photos/march")
+    assert (article, reason) == (None, "gallery")
+
+
+def test_a_forum_thread_of_numbered_posts_is_not_an_article():
+    article, reason = extract_article_with_reason(_page("Vans on Fourth Avenue? (page 2)", THREAD),
+                                                  "https://boards.example/t/4411/page-2")
+    assert (article, reason) == (None, "forum")
+
+
+def test_a_tag_page_of_unlinked_dated_teasers_is_not_an_article():
+    article, reason = extract_article_with_reason(_page("Tag: Local news", TEASERS),
+                                                  "https://gazette.example/tag/local-news")
+    assert (article, reason) == (None, "search-or-tag")
+
+
+def test_a_search_page_that_counts_its_results_is_not_an_article():
+    article, reason = extract_article_with_reason(
+        _page("Lakeside Gazette", ["Showing 1 to 5 of 87 results for “harbor”", *TEASERS]),
+        "https://gazette.example/search?q=harbor")
+    assert (article, reason) == (None, "search-or-tag")
+
+
+def test_an_article_with_dated_paragraphs_stays_an_article():
+    paragraphs = ["Deputies arrested three men on Oct. 3, 2025, after a chase on Route 9 that ended in a "
+                  "field near the county line, the sheriff's office said on Friday.",
+                  "The men had been sought since Sept. 30, 2025, when a store on Main Street was robbed "
+                  "shortly before closing, investigators said.",
+                  "A fourth man, arrested on Sept. 25, 2025, in a related case, is due in court next week, "
+                  "according to the district attorney's office."]
+    article, reason = extract_article_with_reason(
+        _page("Three arrested after Route 9 chase", paragraphs, published="2025-10-04T09:00:00-04:00"),
+        "https://gazette.example/news/route-9-chase")
+    assert reason == "" and article is not None
+
+
+def test_every_new_reason_code_is_explained():
+    assert {"search-or-tag", "gallery", "forum"} <= set(NOT_ARTICLE_REASONS)
+

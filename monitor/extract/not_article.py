@@ -1,5 +1,6 @@
 """The rules that say a page is not an article (too short, mostly links, a listing of teasers,
-no prose, an undated about page), each with a reason code."""
+search results or a tag page, a photo gallery, a forum thread, no prose, an undated about page),
+each with a reason code."""
 
 from __future__ import annotations
 
@@ -26,9 +27,27 @@ NOT_ARTICLE_REASONS = {
     "undated": "no publication date and marked up as a website, not an article (an about or contact page)",
     "no-prose": "the main text is mostly digits and symbols (a table or a calendar), not prose",
     "no-content": "nothing on the page matches the source's content selector (a changed layout?)",
+    "search-or-tag": "search results or a tag or topic page: dated teasers of other pages",
+    "gallery": "a photo gallery: numbered captions, not an article",
+    "forum": "a forum thread or comment page: numbered user posts, not an article",
 }
 NOT_ARTICLE_MIN_LETTER_SHARE = 0.35  # prose is ~75 % letters; an hour grid is under 10 %
-NOT_ARTICLE_MIN_LETTER_SHARE = 0.35  # prose is ~75 % letters; an hour grid is under 10 %
+# Lines of one kind (dated teasers, numbered captions, user posts) that make a page no article,
+# linked or not.
+NOT_ARTICLE_MIN_MARKED_LINES = 3
+
+# A search-result, tag or topic page says so in its title or heading, or counts its results.
+_SEARCH_OR_TAG_HEADING = re.compile(
+    r"^\s*(?:search results?\b|search\s*[:|—–-]|results for\b|tag(?:ged)?\s*[:|—–]|tags?\s*:|topics?\s*:|"
+    r"archives?\s*:|category\s*:)|[|—–-]\s*search results?\s*$", re.I)
+_RESULT_COUNT = re.compile(r"\b(?:showing\s+)?\d+\s*(?:[-–]|to)\s*\d+\s+of\s+[\d,]+\s+(?:results|stories|articles|"
+                           r"items|posts)\b|\babout\s+[\d,]+\s+results\b|^search results for\b", re.I)
+# A teaser's date: "Oct. 20, 2025", "Sept. 5, 2025", "3 hours ago".
+_TEASER_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.? \d{1,2}, \d{4}\b|"
+                          r"\b\d+ (?:minutes?|hours?|days?|weeks?|months?) ago\b", re.I)
+# "Photo 3 of 12: ...", "Image 1 of 8:" (a gallery's captions); "Reply #41 — posted by ..." (a thread's posts).
+_CAPTION = re.compile(r"^(?:photo|image|slide|picture)\s+\d+\s+(?:of|/)\s+\d+\b", re.I)
+_USER_POST = re.compile(r"^(?:reply|post|comment)\s+#?\d+\b|\bposted by\s+@?[\w.-]+\s*:", re.I)
 
 # The link share of longer blocks is not measured: a longer paragraph counts as unlinked.
 _LINK_BLOCK_MAX_CHARS = 600
@@ -71,9 +90,34 @@ def not_article_reason(tree: HtmlElement, text: str, meta: PageMetadata, *, date
         in_cards = sum(len(line) for line in lines if len(line) >= 40 and _inside_any(line, card_words))
         if in_cards >= 0.5 * len(text):
             return "listing"
+    if reason := _marked_lines_reason(tree, [_BULLET.sub("", line) for line in lines]):
+        return reason
     if not dated and meta.declares_other_type():
         return "undated"
     return ""
+
+
+def _marked_lines_reason(tree: HtmlElement, lines: list[str]) -> str:
+    """A gallery, a forum thread or a search/tag page by its lines' own marks, linked or not."""
+    if sum(1 for line in lines if _CAPTION.match(line)) >= NOT_ARTICLE_MIN_MARKED_LINES:
+        return "gallery"
+    if sum(1 for line in lines if _USER_POST.search(line)) >= NOT_ARTICLE_MIN_MARKED_LINES:
+        return "forum"
+    if (sum(1 for line in lines if _TEASER_DATE.search(line)) >= NOT_ARTICLE_MIN_MARKED_LINES
+            and (any(_SEARCH_OR_TAG_HEADING.search(h) for h in _headings(tree))
+                 or any(_RESULT_COUNT.search(line) for line in lines[:3]))):
+        return "search-or-tag"
+    return ""
+
+
+def _headings(tree: HtmlElement) -> list[str]:
+    """The page's own names for itself: its <title>, og:title and first <h1>."""
+    found = [tree.findtext(".//title") or ""]
+    found += [m.get("content") or "" for m in tree.iterfind(".//meta[@property='og:title']")][:1]
+    h1 = tree.find(".//h1")
+    if h1 is not None:
+        found.append(h1.text_content())
+    return [" ".join(h.split()) for h in found if h and h.strip()]
 
 
 def _inside_any(line: str, boxes: list[set[str]]) -> bool:
