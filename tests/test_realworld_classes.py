@@ -1,8 +1,10 @@
 """Error classes found on the real-world development set (issue 18 items 3 and 4), each pinned on
 sentences written here: shares and statistics are no operation, a negative word in passing does
-not sink a story that reports arrests, junk pages are no articles."""
+not sink a story that reports arrests, junk pages are no articles, an operation named without
+the word Operation ("the surge known as Patriot 2.0") is still named."""
 
 from monitor.extract import NOT_ARTICLE_REASONS, extract_article_with_reason
+from monitor.intel.facts import extract_facts
 from monitor.intel.relevance import score_relevance
 
 # --- relevance: shares, statistics pages, annual reports -------------------------------------
@@ -165,3 +167,47 @@ def test_an_article_with_dated_paragraphs_stays_an_article():
 def test_every_new_reason_code_is_explained():
     assert {"search-or-tag", "gallery", "forum"} <= set(NOT_ARTICLE_REASONS)
 
+
+# --- operation names without the word Operation ----------------------------------------------
+
+def _operations(text: str, title: str | None = None) -> set[str]:
+    return {f.value for f in extract_facts(text, title=title) if f.kind == "operation"}
+
+
+def test_a_name_given_by_calls_after_an_operation_word_is_an_operation():
+    text = "Agents arrested 212 people in the operation that the agency calls Northern Lights, officials said."
+    assert _operations(text) == {"Operation Northern Lights"}
+
+
+def test_a_name_known_as_after_a_surge_is_an_operation():
+    assert _operations("The weeklong surge, known as Harbor Shield, ended on Friday with 97 arrests.") == {
+        "Operation Harbor Shield"}
+
+
+def test_a_name_keeps_its_possessive_and_inner_the():
+    assert _operations("Prosecutors said the case grew from an investigation called Over the Hill, "
+                       "and that the crackdown they call Nana's Kitchen is over.") == {
+        "Operation Over the Hill", "Operation Nana's Kitchen"}
+
+
+def test_calls_the_investigation_a_name_is_an_operation():
+    assert _operations("The U.S. attorney's office, which called the investigation Dry Creek, said 31 "
+                       "people were detained.") == {"Operation Dry Creek"}
+
+
+def test_a_stop_after_an_abbreviation_does_not_end_the_sentence_before_the_name():
+    assert _operations("Agents made 80 arrests during the operation U.S. Immigration and Customs "
+                       "Enforcement calls Granite 3.0, the agency said.") == {"Operation Granite 3.0"}
+
+
+def test_a_name_given_in_the_text_as_operation_is_not_doubled():
+    assert _operations("The sweep, which officials called Operation Tall Pines, netted 40 arrests.") == {
+        "Operation Tall Pines"}
+
+
+def test_a_person_named_in_a_raid_story_is_no_operation():
+    assert _operations("During the raid, agents arrested a man named Victor Reyes at the back door.") == set()
+
+
+def test_a_naming_verb_without_an_operation_word_names_no_operation():
+    assert _operations("Residents called Mayor Lopez after the arrests; neighbours know him as Big Ray.") == set()

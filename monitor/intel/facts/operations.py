@@ -22,10 +22,11 @@ _OPERATION_CONTEXT = re.compile(r"\b(?:operation|surge|sweep|crackdown|blitz|ini
 # Migrants", "Operation Results In 810 Arrests"): no name starts with them.
 _TITLE_CASE_WORD = re.compile(r"\b[A-Z][\w'’-]*")
 # "the operation it calls Charlotte's Web", "an investigation called Low Voltage", "the surge known as
-# Patriot 2.0": a name without the word Operation, given by a naming verb shortly after an
-# operation word of the same sentence.
+# Patriot 2.0", "which called the investigation Low Voltage": a name without the word Operation,
+# given by a naming verb with an operation word shortly before the name in the same sentence.
 # ("named" alone is left out: "a man named ..." names people; "has named" is kept.)
-_NAMED_RE = re.compile(r"\b(?:calls?|called|dubbed|nicknamed|code-?named|known as|the name|(?:has|have|had) named)"
+_NAMED_RE = re.compile(r"\b(?:calls?|called|dubbed|nicknamed|code-?named|known as|the name|(?:has|have|had) named|"
+                       r"(?:calls?|called|dubbed|named) (?:the|its|this) (?:investigation|operation|case|probe))"
                        r"\s+[\"“‘']?"
                        r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:the|of)\s+[A-Z][\w'’-]*|[A-Z][\w'’-]*|"
                        r"\d+(?:\.\d+)*|[IVX]+)\b){0,4})")
@@ -123,7 +124,7 @@ def operation_facts(f: Field) -> list[Fact]:
                 facts[value] = Fact("operation", value, None, None, None, m.start(), end, text[m.start():end], field)
     for m in _NAMED_RE.finditer(text):
         left = max(_sentence_start(text, m.start()), m.start() - _NAMED_NOUN_BEFORE)
-        if _NAMED_NOUN.search(text, left, m.start()):
+        if _NAMED_NOUN.search(text, left, m.start("name")):
             name = re.sub(r"\s+(?:In|On|At|The|And|Of)$", "", m.group("name")).rstrip("'’")
             value = name if name.startswith("Operation ") else f"Operation {name}"
             facts.setdefault(value, Fact("operation", value, None, None, None, m.start("name"),
