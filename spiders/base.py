@@ -41,7 +41,7 @@ class SourceSpider(DojApi, scrapy.Spider):
     """Crawls many configured sources in one process (`monitor crawl` uses it), or one source
     given on the command line:
 
-        scrapy crawl sources -a url=https://www.dhs.gov/news-releases.xml -a source=dhs
+        scrapy crawl sources -a url=https://www.fbi.gov/feeds/boston-news/rss.xml -a source=fbi-boston
     """
 
     name = "sources"

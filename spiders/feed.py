@@ -6,7 +6,7 @@ from spiders.base import SourceSpider
 
 
 class FeedSpider(SourceSpider):
-    """`scrapy crawl feed -a url=https://www.ice.gov/rss/news/all.xml`"""
+    """`scrapy crawl feed -a url=https://www.fbi.gov/feeds/boston-news/rss.xml`"""
 
     name = "feed"
     default_kind = "feed"

@@ -85,8 +85,12 @@ def test_an_unchanged_rerun_reads_page_0_only_and_a_changed_release_is_updated(t
         crawl(tmp_path, site, source)
         assert api_pages(site) == [0, 1, 2]
         site.seen.clear()
+        earlier = (datetime.now(timezone.utc) - timedelta(hours=2)).replace(microsecond=0)
+        with sqlite3.connect(tmp_path / "m.db") as db:  # due for a re-check, were it a page
+            db.execute("UPDATE items SET first_seen = ?", [earlier.isoformat()])
         second = crawl(tmp_path, site, source)
         assert api_pages(site) == [0]
+        assert {s.path.split("?")[0] for s in site.seen} == {"/robots.txt", API_PATH}
         assert " known" in second.stdout.splitlines()[0]
         site.seen.clear()
         releases[1] = {**releases[1], "body": releases[1]["body"] + "<p>Corrected: 88 arrests.</p>",
@@ -280,6 +284,10 @@ def test_an_unreachable_host_is_one_line_not_a_traceback(tmp_path):
     mentions = [line for line in result.stderr.splitlines() if "feed.xml" in line or "robots.txt" in line]
     assert len(mentions) <= 2, result.stderr
     assert [k for (k,) in rows(tmp_path, "SELECT kind FROM errors")] == ["connection"]
+    quiet = monitor("crawl", "-q", "--db", str(tmp_path / "m.db"), "--schedules", str(schedules))
+    assert "Traceback" not in quiet.stderr + quiet.stdout  # the daemon's runs are quiet ones
+    named = [line for line in quiet.stderr.splitlines() if "127.0.0.1" in line]
+    assert len(named) == 1 and "feed.xml" in named[0] and "refused" in named[0], quiet.stderr
 
 
 def test_an_article_skipped_once_is_retried_while_its_listing_answers_304(tmp_path):

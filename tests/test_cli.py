@@ -120,7 +120,7 @@ def test_scrapy_list_and_crawl_work_from_the_repository_root(site_server, tmp_pa
     scrapy = [sys.executable, "-m", "scrapy"]
     env = {**os.environ, **FAST_ENV, "MONITOR_DB": str(tmp_path / "m.db")}
     listed = subprocess.run([*scrapy, "list"], cwd=ROOT, capture_output=True, text=True, env=env)
-    assert listed.stdout.split() == ["feed", "listing", "sitemap", "sources"]
+    assert listed.stdout.split() == ["doj_api", "feed", "listing", "sitemap", "sources"]
     crawled = subprocess.run([*scrapy, "crawl", "feed", "-a", f"url={site_server.base_url}/news/feed.json",
                               "-a", "source=ledger-json"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert crawled.returncode == 0, crawled.stderr[-2000:]

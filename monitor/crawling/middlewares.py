@@ -187,7 +187,9 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
         stored = self._parsers.get(urlparse_cached(request).netloc)
         parser = parser if stored is None or isinstance(stored, Deferred) else stored
         if parser is not None:  # HostPacing spaces the host's requests by it
-            delay = parser.crawl_delay(request.headers.get(b"User-Agent") or self._default_useragent)
+            agent = (self._robotstxt_useragent or request.headers.get(b"User-Agent")
+                     or self._default_useragent)
+            delay = parser.crawl_delay(agent)
             if delay:
                 request.meta["robots_crawl_delay"] = delay
         return parser
