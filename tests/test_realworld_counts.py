@@ -73,3 +73,29 @@ def test_a_national_figure_is_not_a_state_operations_count():
 
 def test_a_national_figure_alone_is_the_storys_count():
     assert count("The DEA said its surge led to 810 arrests nationwide over eight weeks.") == 810
+
+
+def test_a_story_whose_count_is_national_is_about_no_one_state():
+    from monitor.intel.facts import primary_state
+    text = ("TAMPA — Federal drug agents arrested 810 people across the country in an eight-week crackdown, "
+            "the DEA said Thursday, and officials in Florida said the state was among the hardest hit.")
+    assert primary_state(extract_facts(text, title="810 arrested in national fake-pill crackdown")) is None
+
+
+def test_a_state_story_citing_a_national_count_keeps_its_state():
+    from monitor.intel.facts import primary_state
+    text = ("ABINGDON, Va. — A federal grand jury in Virginia has indicted three people on charges of selling "
+            "counterfeit pills in Virginia, court records show. Prosecutors filed the case in Abingdon after a "
+            "long investigation by local and federal agents into a ring that sold pills at truck stops along "
+            "the interstate, they said. The three are due in court in Abingdon next week, and their lawyers said they would plead not guilty.\n\nThe indictments came a week after the DEA said 810 people had been "
+            "arrested nationwide in its crackdown.")
+    assert primary_state(extract_facts(text)) == "VA"
+
+
+def test_a_national_count_cited_further_down_is_not_the_storys_count():
+    text = ("ABINGDON, Va. — A federal grand jury has indicted three people on charges of selling counterfeit "
+            "pills, court records show. Prosecutors filed the case after a long investigation by local and "
+            "federal agents into a ring that sold pills at truck stops along the interstate, they said, and "
+            "the defendants will appear in court next week. Their lawyers said they would plead not guilty and asked for bail.\n\nThe indictments came a week after the DEA said "
+            "810 people had been arrested nationwide in its crackdown.")
+    assert count(text) is None

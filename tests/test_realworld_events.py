@@ -78,3 +78,18 @@ def test_an_undated_story_has_no_date_and_does_not_stretch_its_event():
     event.add(item("undated", "news", None, *STORY), "test")
     assert (event.first_published, event.last_published) == ("2025-06-02T13:00:00-04:00",) * 2
     assert event.row()["operation_dates"] == "2025-05-01/2025-05-31"
+
+
+def test_a_state_story_citing_a_national_operations_count_is_not_that_operation():
+    release = item("dea", "press_release", "2021-09-30T10:00:00-04:00",
+                   "DEA surge leads to 810 arrests nationwide",
+                   "WASHINGTON — The DEA said its eight-week surge led to 810 arrests across the country and the "
+                   "seizure of 1.8 million pills.")
+    story = item("va", "news", "2021-10-06T10:00:00-04:00", "Three indicted in Virginia over counterfeit pills",
+                 "ABINGDON, Va. — A federal grand jury in Virginia indicted three people on charges of selling "
+                 "counterfeit pills at truck stops in Virginia, court records show. The three are due in court "
+                 "in Abingdon next week, and their lawyers said they would plead not guilty to every count. "
+                 "Prosecutors said the ring had sold thousands of pills since last spring, most of them at two "
+                 "truck stops off the interstate, and that more charges could follow.\n\n"
+                 "The case came days after the DEA reported 810 arrests nationwide and 1.8 million pills seized.")
+    assert sorted(e.item_ids for e in group_events([release, story])) == [["dea"], ["va"]]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.intel.facts import DEMONYMS, Fact, extract_facts, headline_count, merged_nationalities, primary_state
+from monitor.intel.facts.counts import national_lead
 from monitor.intel.facts.agencies import GENERIC_AGENCIES
 from monitor.intel.neardup import signature
 
@@ -131,6 +132,8 @@ class Features:
     # the seizure the item reports (its title's, else its text's first): others it names may be
     # another case's ("a day after officers found 19,800 pills on a pedestrian")
     main_seizure: tuple | None = None
+    # its own count is the whole country's ("810 arrested nationwide" in its lead)
+    national: bool = False
 
 
 
@@ -177,6 +180,7 @@ def _compute_features(item: EventCandidate) -> Features:
         agencies=frozenset(f.value for f in facts if f.kind == "agency") - GENERIC_AGENCIES,
         seizures=frozenset((f.value, f.code, f.count) for f in facts if f.kind == "seizure"),
         charge_types=frozenset(f.value for f in facts if f.kind == "charge"),
+        national=any(national_lead(f) for f in facts if f.kind == "arrests") and primary_state(list(facts)) is None,
         main_seizure=next(((f.value, f.code, f.count) for f in sorted(
             (f for f in facts if f.kind == "seizure"), key=lambda f: f.field != "title")), None),
     )

@@ -70,6 +70,16 @@ def _state(p: Pair) -> Finding:
     return Veto(f"other state {mine.state} (event: {', '.join(sorted(states))})")
 
 
+def _scope(p: Pair) -> Finding:
+    mine = p.mine
+    national = sum(f.national for f in p.theirs)
+    if mine.state and not mine.national and national and 2 * national >= len(p.theirs):
+        return -3, f"a {mine.state} story vs a national operation"
+    if mine.national and any(f.state for f in p.theirs) and not national:
+        return -3, "a national operation vs a state one"
+    return None
+
+
 def _operation(p: Pair) -> Finding:
     mine = p.mine
     operations = {f.operation for f in p.theirs if f.operation} if mine.operation else None
@@ -239,6 +249,8 @@ def _days_apart(p: Pair) -> Finding:
 RULES = [
     ScoreRule("near-duplicate", "a copy of a member's text is the same story", _near_duplicate),
     ScoreRule("state", "one operation happens in one state; a story may lead with a neighbour", _state),
+    ScoreRule("scope", "a national operation (its count the country's) is no one state's, and the reverse",
+              _scope),
     ScoreRule("operation", "a named operation is the strongest identity; another name is another one",
               _operation),
     ScoreRule("arrests", "the same total; a later item may cite or revise it, other counts say otherwise",

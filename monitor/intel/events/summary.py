@@ -12,6 +12,8 @@ from monitor.intel.events.candidate import EventCandidate, features, iso_date
 
 # Coverage published more than this many days after the event began is a follow-up.
 FOLLOW_UP_AFTER_DAYS = 3
+# A hedged count this close to a release's ("more than 1,100" for 1,120) reports it.
+HEDGE_SHARE = 0.1
 
 
 @dataclass
@@ -71,8 +73,12 @@ class EventSummary:
         count = features(item).arrests
         if not count:
             return None
+        # a hedged figure ("more than eleven hundred") reports a release's 1,120
+        qualifier = next((f.qualifier for f in item.facts if f.kind == "arrests" and f.count == count), "exact")
         for release in sorted(releases, key=lambda m: m.item.published or ""):
-            if features(release.item).arrests != count:
+            theirs = features(release.item).arrests
+            if theirs != count and not (theirs and qualifier not in (None, "exact")
+                                        and abs(theirs - count) <= HEDGE_SHARE * theirs):
                 continue
             gap = (item.date - release.item.date).days if item.date and release.item.date else 0
             if -1 <= gap <= FOLLOW_UP_AFTER_DAYS:

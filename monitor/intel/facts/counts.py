@@ -109,7 +109,8 @@ _TARGET_BEFORE = re.compile(
 
 # A count said of the whole country ("66,463 arrests nationwide"): its code is "US". A story about
 # one state's operation that cites it reports the state's count as its own.
-_NATIONWIDE = re.compile(r"\b(?:nationwide|nationally|across the (?:country|nation|United States)|"
+_NATIONWIDE = re.compile(r"\b(?:nationwide|nationally|national (?:[\w-]+\s+){0,2}?(?:crackdown|operation|surge|sweep|effort)|"
+                         r"across the (?:country|nation|United States)|"
                          r"in all 50 states|around the country|throughout the country)\b", re.I)
 
 
@@ -117,6 +118,15 @@ def _scope(text: str, m: re.Match) -> str | None:
     left = max(text.rfind(". ", 0, m.start()) + 2, text.rfind("\n", 0, m.start()) + 1, 0)
     right = min([i for i in (text.find(". ", m.end()), text.find("\n", m.end())) if i >= 0] or [len(text)])
     return "US" if _NATIONWIDE.search(text, left, right) else None
+
+
+# A national count this early in the text (the lead) is the story's subject, not a citation.
+NATIONAL_LEAD_CHARS = 400
+
+
+def national_lead(f: Fact) -> bool:
+    """A nationwide count in the title or the lead: the story is about the national operation."""
+    return f.code == "US" and (f.field == "title" or f.start < NATIONAL_LEAD_CHARS)
 
 
 def _is_target(text: str, m: re.Match) -> bool:
@@ -207,6 +217,8 @@ def headline_count(facts: list[Fact], kind: str = "arrests") -> int | None:
     own = [f for f in facts if f.kind == kind]
     if any(f.code != "US" for f in own):  # a national figure cited beside the story's own
         own = [f for f in own if f.code != "US"]
+    elif own and not any(national_lead(f) for f in own):
+        return None  # only a national figure cited further down: another operation's count
     title = [f for f in own if f.field == "title"]
     body = [f for f in own if f.field == "text"]
     exact_body = [f for f in body if f.qualifier == "exact"]

@@ -12,6 +12,7 @@ from dataclasses import replace
 import us
 
 from monitor.intel.facts.agencies import agency_spans
+from monitor.intel.facts.counts import national_lead
 from monitor.intel.facts.fact import Fact, Field
 from monitor.intel.facts.nationalities import COUNTRY_BY_NAME
 from monitor.intel.facts.rules import Rule
@@ -288,7 +289,12 @@ def _state_name(code: str) -> str:
 
 
 def primary_state(facts: list[Fact]) -> str | None:
-    """The state a story is about: its dateline, title and most-mentioned places, by weight."""
+    """The state a story is about: its dateline, title and most-mentioned places, by weight; none
+    when every arrest count it states is the whole country's ("810 arrests nationwide"): the
+    places it names are examples of a national operation."""
+    counts = [f for f in facts if f.kind == "arrests"]
+    if counts and all(f.code == "US" for f in counts) and any(national_lead(f) for f in counts):
+        return None
     score: Counter = Counter()
     for f in facts:
         if f.kind != "place" or not f.code or f.code == "DC":
