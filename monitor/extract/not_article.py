@@ -70,11 +70,13 @@ def not_article_reason(tree: HtmlElement, text: str, meta: PageMetadata, *, date
     if sum(ch.isalpha() for ch in text) < NOT_ARTICLE_MIN_LETTER_SHARE * len(text):
         return "no-prose"
     lines = text.split("\n\n")
-    # trafilatura writes a list item as "- text": its block on the page holds only the text
-    keys = {line: norm(_BULLET.sub("", line)) for line in lines}
+    # Lines are matched to the page's blocks as written: a list item ("- text") or a run-on
+    # line matches none, so its links count as prose. Measuring them as links (stripping the
+    # bullet, finding the run-on line's container) also ruled out real posts whose body is a
+    # list of links (three trafilatura-eval pages); a junk list page is told by its own marks
+    # instead (_marked_lines_reason).
+    keys = {line: norm(line) for line in lines}
     shares = _link_shares(tree, set(keys.values()))
-    if len(lines) <= 2:  # one run-on text (a fallback extractor joined a list): measure its block
-        shares.update(_run_on_shares(tree, [keys[line] for line in lines if keys[line] not in shares]))
     link_chars = sum(shares.get(keys[line], 0.0) * len(line) for line in lines)
     if link_chars > NOT_ARTICLE_MAX_LINK_SHARE * sum(len(line) for line in lines):
         return "mostly-links"
@@ -103,7 +105,8 @@ def _marked_lines_reason(tree: HtmlElement, lines: list[str]) -> str:
         return "gallery"
     if sum(1 for line in lines if _USER_POST.search(line)) >= NOT_ARTICLE_MIN_MARKED_LINES:
         return "forum"
-    if (sum(1 for line in lines if _TEASER_DATE.search(line)) >= NOT_ARTICLE_MIN_MARKED_LINES
+    # dates are counted, not lines: a fallback extractor may join a tag page's list in one line
+    if (sum(len(_TEASER_DATE.findall(line)) for line in lines) >= NOT_ARTICLE_MIN_MARKED_LINES
             and (any(_SEARCH_OR_TAG_HEADING.search(h) for h in _headings(tree))
                  or any(_RESULT_COUNT.search(line) for line in lines[:3]))):
         return "search-or-tag"
@@ -123,22 +126,6 @@ def _headings(tree: HtmlElement) -> list[str]:
 def _inside_any(line: str, boxes: list[set[str]]) -> bool:
     words = set(norm(line).split())
     return any(len(words & box) >= 0.8 * len(words) for box in boxes)
-
-
-def _run_on_shares(tree: HtmlElement, lines: list[str]) -> dict[str, float]:
-    """Link share of the innermost container whose whole text is one of `lines` (texts longer
-    than any block `_link_shares` measures)."""
-    shares: dict[str, float] = {}
-    squeezed = {line: re.sub(r"\s+", "", line) for line in lines if line}  # blocks join without spaces
-    for element in tree.iter("article", "main", "section", "div", "ul", "ol"):
-        text = re.sub(r"\s+", "", norm(element.text_content()))
-        for line, bare in squeezed.items():
-            # a container holding the title as well as the run-on text holds it too
-            if text == bare or (bare in text and len(text) - len(bare) < 200):
-                linked = sum(len(norm(a.text_content())) for a in element.iter("a")
-                             if not (a.get("href") or "#").startswith("#"))
-                shares[line] = linked / len(text)  # inner containers come later and win
-    return shares
 
 
 def _link_shares(tree: HtmlElement, lines: set[str]) -> dict[str, float]:
