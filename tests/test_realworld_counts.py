@@ -99,3 +99,18 @@ def test_a_national_count_cited_further_down_is_not_the_storys_count():
             "the defendants will appear in court next week. Their lawyers said they would plead not guilty and asked for bail.\n\nThe indictments came a week after the DEA said "
             "810 people had been arrested nationwide in its crackdown.")
     assert count(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "The name recalls Operation Patriot, the May operation that U.S. Immigration and Customs Enforcement "
+    "said led to nearly 1,500 arrests across the state.",
+    "DHS confirmed a new operation in the state a few months after the May operation's 1,500 arrests.",
+])
+def test_a_count_of_an_earlier_operation_named_by_its_time_is_context(text):
+    assert count(text) is None
+
+
+def test_a_hedged_title_below_a_figure_stands_for_a_close_exact_count_only():
+    assert count("ICE said it arrested 1,461 people in May.", title="ICE arrests nearly 1,500 in May") == 1461
+    assert count("Agents made close to 400 apprehensions, he said. A document showed 370 arrests in the first "
+                 "week.", title="Commander says close to 400 apprehended") == 400

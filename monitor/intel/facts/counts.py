@@ -95,6 +95,11 @@ RULES = [
 ]
 
 
+# A hedged title count stands for an exact body count this close: "more than 200" for 224, "about
+# 70" for 76; below "nearly 1,500" only 5 % (1,461): "close to 400" beside a first week's 370 is
+# another figure.
+HEDGE_RESOLUTION = 0.15
+HEDGE_BELOW = 0.05
 _TOTAL_WORDS = re.compile(r"\b(?:total|tally|rose|rise|rises|grew|climbed|revis\w+|raised|now counts)\b", re.I)
 
 
@@ -129,6 +134,27 @@ def national_lead(f: Fact) -> bool:
     return f.code == "US" and (f.field == "title" or f.start < NATIONAL_LEAD_CHARS)
 
 
+# A count of another, earlier operation named by its time: "the May operation's 1,500 arrests",
+# "the May operation that ICE said led to nearly 1,500 arrests".
+_EARLIER_OPERATION = re.compile(
+    rf"\bthe\s+(?:{_MONTH}|earlier|previous|prior|spring|summer|fall|winter)\s+"
+    r"(?:operation|surge|sweep|crackdown|raid)s?\b", re.I)
+
+
+# The end of a sentence, not of an abbreviation ("U.S. Immigration", "Gov. Healey").
+_SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\b[A-Z][a-z])(?<!\bSt)[.!?][\"”’]?\s+(?=[A-Z\"“])|\n")
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    window = max(0, pos - 400)
+    ends = [e.end() for e in _SENTENCE_END.finditer(text, window, pos)]
+    return ends[-1] if ends else window
+
+
+def _is_other_operations(text: str, m: re.Match) -> bool:
+    return bool(_EARLIER_OPERATION.search(text, _sentence_start(text, m.start()), m.start()))
+
+
 def _is_target(text: str, m: re.Match) -> bool:
     sentence_start = max(text.rfind(". ", 0, m.start()) + 2, text.rfind("\n", 0, m.start()) + 1, 0)
     before = text[max(sentence_start, m.start() - 80):m.start()]
@@ -151,7 +177,9 @@ def _count_facts(kind: str, text: str, field: str) -> list[Fact]:
             qualifier_ = qualifier(m.groupdict().get("q"))
             if qualifier_ == "exact" and re.search(r"(?i)dozen", m.group("n")):
                 qualifier_ = "approximate"
-            fact = Fact(kind, str(int(count)), _scope(text, m), int(count), qualifier_, m.start(), m.end(),
+            # code: "US" for a count of the whole country, "context" for an earlier operation's
+            scope = "context" if _is_other_operations(text, m) else _scope(text, m)
+            fact = Fact(kind, str(int(count)), scope, int(count), qualifier_, m.start(), m.end(),
                         text[m.start():m.end()], field)
             old = found.get(count)
             if old is None or fact.start < old.start:
@@ -214,11 +242,12 @@ def charge_count_facts(f: Field) -> list[Fact]:
 def headline_count(facts: list[Fact], kind: str = "arrests") -> int | None:
     """The count an item reports as its total: the title's exact count; for an approximate title count
     ("nearly 1,500") the body's exact count on the right side of it; else the body's first count."""
-    own = [f for f in facts if f.kind == kind]
+    own = [f for f in facts if f.kind == kind and f.code != "context"]
     if any(f.code != "US" for f in own):  # a national figure cited beside the story's own
         own = [f for f in own if f.code != "US"]
-    elif own and not any(national_lead(f) for f in own):
-        return None  # only a national figure cited further down: another operation's count
+    elif own and not any(national_lead(f) for f in own) and any(
+            f.kind == "place" and f.qualifier == "dateline" and f.code not in (None, "DC") for f in facts):
+        return None  # a state story citing a national figure further down: another operation's count
     title = [f for f in own if f.field == "title"]
     body = [f for f in own if f.field == "text"]
     exact_body = [f for f in body if f.qualifier == "exact"]
@@ -235,7 +264,8 @@ def headline_count(facts: list[Fact], kind: str = "arrests") -> int | None:
         sided = [f for f in exact_body
                  if (f.count <= guess.count if below else f.count >= guess.count
                      if guess.qualifier == "at_least" else True)]
-        near = [f for f in sided if abs(f.count - guess.count) <= 0.15 * guess.count]
+        within = HEDGE_BELOW if below else HEDGE_RESOLUTION
+        near = [f for f in sided if abs(f.count - guess.count) <= within * guess.count]
         return min(near, key=lambda f: abs(f.count - guess.count)).count if near else guess.count
     totals = [f for f in exact_body if _TOTAL_WORDS.search(f.quote)]
     if totals:
