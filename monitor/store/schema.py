@@ -335,3 +335,11 @@ def m017_source_weeks_index(db: sqlite_utils.Database) -> None:
     alone (0.52 -> 0.03 s for 200 sources at 1M items), replacing m012's index of the source."""
     db.execute("CREATE INDEX IF NOT EXISTS item_weeks_source_items ON item_weeks (source, items, newest)")
     db.execute("DROP INDEX IF EXISTS idx_item_weeks_source")
+
+
+@migrations()
+def m018_facts_by_kind_and_item(db: sqlite_utils.Database) -> None:
+    """An item's facts of one kind (the desk's per-row state and arrests columns) by both keys:
+    with only m014's (kind, code, item_id), SQLite scanned every fact of the kind for each row
+    (items_readable: 21 s at 1M items; 3 ms with this index)."""
+    db.execute("CREATE INDEX IF NOT EXISTS facts_kind_item_code ON facts (kind, item_id, code)")
