@@ -114,3 +114,9 @@ def test_a_hedged_title_below_a_figure_stands_for_a_close_exact_count_only():
     assert count("ICE said it arrested 1,461 people in May.", title="ICE arrests nearly 1,500 in May") == 1461
     assert count("Agents made close to 400 apprehensions, he said. A document showed 370 arrests in the first "
                  "week.", title="Commander says close to 400 apprehended") == 400
+
+
+def test_a_city_after_of_a_is_a_place():
+    from monitor.intel.facts import primary_state
+    facts = extract_facts("Agents took 28 suspected members of a Los Angeles street gang into custody on Thursday.")
+    assert primary_state(facts) == "CA"

