@@ -93,3 +93,13 @@ def test_a_state_story_citing_a_national_operations_count_is_not_that_operation(
                  "truck stops off the interstate, and that more charges could follow.\n\n"
                  "The case came days after the DEA reported 810 arrests nationwide and 1.8 million pills seized.")
     assert sorted(e.item_ids for e in group_events([release, story])) == [["dea"], ["va"]]
+
+
+def test_an_operations_name_in_a_headline_without_the_word_operation_is_that_operation():
+    from monitor.intel.events import score
+    event = EventSummary("blitz")
+    event.add(item("dhs", "press_release", "2025-09-08T10:00:00-05:00", "DHS launches Operation Midway Blitz",
+                   "CHICAGO — DHS launched Operation Midway Blitz in Illinois on Monday."), "test")
+    story = item("gary", "news", "2025-09-12T10:00:00-05:00", "Secretary says Midway Blitz has topped 300 arrests",
+                 "GARY, Ind. — The secretary spoke in Gary about the Chicago arrests.")
+    assert "names 'Operation Midway Blitz' in its title" in score(story, event)[1]

@@ -5,6 +5,7 @@ hard conflicts (another state, another named operation)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,6 +83,12 @@ def _scope(p: Pair) -> Finding:
 
 def _operation(p: Pair) -> Finding:
     mine = p.mine
+    if not mine.operation and p.item.title:
+        # "Midway Blitz has topped 3,000": the event's name in a headline without the word Operation
+        for name in sorted({f.operation for f in p.theirs if f.operation}):
+            bare = name.removeprefix("Operation ")
+            if " " in bare and re.search(rf"\b{re.escape(bare)}\b", p.item.title):
+                return 4, f"names '{name}' in its title"
     operations = {f.operation for f in p.theirs if f.operation} if mine.operation else None
     if not operations:
         return None
