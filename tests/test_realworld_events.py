@@ -101,5 +101,5 @@ def test_an_operations_name_in_a_headline_without_the_word_operation_is_that_ope
     event.add(item("dhs", "press_release", "2025-09-08T10:00:00-05:00", "DHS launches Operation Midway Blitz",
                    "CHICAGO — DHS launched Operation Midway Blitz in Illinois on Monday."), "test")
     story = item("gary", "news", "2025-09-12T10:00:00-05:00", "Secretary says Midway Blitz has topped 300 arrests",
-                 "GARY, Ind. — The secretary spoke in Gary about the Chicago arrests.")
+                 "GARY, Ind. — The secretary spoke in Gary about the arrests in Chicago, Illinois.")
     assert "names 'Operation Midway Blitz' in its title" in score(story, event)[1]
