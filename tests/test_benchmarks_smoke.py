@@ -94,7 +94,8 @@ def test_command_prints_the_table_and_writes_the_page_with_the_machine(tmp_path,
 def test_quick_run_is_small_and_writes_no_page():
     args = parse_args(["--quick"])
     assert args.pages < 2000 and max(args.store_sizes) < 1_000_000 and args.runs < 500
-    assert args.chosen == ["extraction", "crawl", "repoll", "store", "daemon"]
+    assert max(args.desk_sizes) < 1_000_000
+    assert args.chosen == ["extraction", "crawl", "repoll", "store", "daemon", "desk"]
 
 
 def test_unknown_benchmark_is_refused():
