@@ -24,7 +24,7 @@ from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, Pri
                                          RateLimited)
 from monitor.intel.identity import canonical_url
 from monitor.items import CrawlProblem, ItemGone, Page
-from spiders.doj_api import DojApi
+from spiders.doj_api_paging import DojApi
 from spiders.formats.feed import looks_like_feed, parse_feed
 from spiders.formats.listing import article_links, feed_links, link_dates, next_page
 from spiders.formats.sitemap import looks_like_sitemap, parse_sitemap
