@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
+
+from monitor.desk.static_site import StaticHandler, StaticSite
 
 AGENCY = Path(__file__).resolve().parent / "fixtures" / "agency"
 
@@ -38,48 +39,40 @@ class Seen:
 Route = Callable[["FakeSite", Seen], Answer]
 
 
-class FakeSite:
+class FakeHandler(StaticHandler):
+    """Logs every request, then answers it from the site's routes (else a fixture file, else 404)."""
+
+    def route(self, path: str, query: dict[str, list[str]], send_body: bool) -> bool:
+        site = self.site
+        request = Seen(time.monotonic(), self.path, dict(self.headers.items()))
+        with site.lock:
+            site.seen.append(request)
+        found = site.routes.get(urlsplit(self.path).path)
+        if found is None:
+            return False
+        answer = found if isinstance(found, Answer) else found(site, request)
+        headers = dict(answer.headers)
+        content_type = headers.pop("Content-Type", "text/html; charset=utf-8")
+        self.send(answer.status, answer.body, content_type, send_body, headers)
+        return True
+
+
+class FakeSite(StaticSite):
     """`with FakeSite({"/path": route}) as site:`; a route is an Answer or a function of
-    (site, request) giving one. Paths are matched without their query; unknown ones are 404."""
+    (site, request) giving one. Paths are matched without their query. The project's one static
+    server (monitor.desk.static_site) does the serving."""
+
+    handler = FakeHandler
 
     def __init__(self, routes: dict[str, Answer | Route]) -> None:
         self.routes = routes
         self.seen: list[Seen] = []
-        self._lock = threading.Lock()
-        site = self
+        self.lock = threading.Lock()
+        super().__init__(AGENCY)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
-                request = Seen(time.monotonic(), self.path, {k: v for k, v in self.headers.items()})
-                with site._lock:
-                    site.seen.append(request)
-                route = site.routes.get(urlsplit(self.path).path)
-                answer = (Answer(404, b"not here") if route is None
-                          else route if isinstance(route, Answer) else route(site, request))
-                self.send_response(answer.status)
-                headers = {"Content-Type": "text/html; charset=utf-8", **answer.headers}
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "FakeSite":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def base(self) -> str:
+        return self.base_url
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -92,11 +85,11 @@ class FakeSite:
         return text.encode("utf-8")
 
     def paths(self, prefix: str = "") -> list[str]:
-        with self._lock:
+        with self.lock:
             return [s.path for s in self.seen if s.path.startswith(prefix)]
 
     def times(self, prefix: str = "") -> list[float]:
-        with self._lock:
+        with self.lock:
             return [s.at for s in self.seen if s.path.startswith(prefix)]
 
 
