@@ -86,3 +86,24 @@ def test_the_desk_benchmark_times_every_url_at_each_size(tmp_path):
         assert set(size.seconds) == {label for label, code in size.status.items() if code == 200}
     rows = result.rows()
     assert rows and all(row.value for row in rows)
+
+
+def test_the_operations_list_pages_through_every_operation(volume_db):
+    import re
+
+    async def walk():
+        ds = desk.build_datasette(volume_db)
+        await ds.invoke_startup()
+        seen, path = [], "/-/operations"
+        while path and len(seen) < 5000:
+            page = (await ds.client.get(path)).text
+            seen += re.findall(r'<a href="/-/operation/([^"]+)">', page)
+            found = re.search(r'<a href="([^"]+)">Older operations', page)
+            path = found.group(1).replace("&amp;", "&") if found else None
+        return seen
+
+    seen = asyncio.run(walk())
+    with Store(volume_db) as store:
+        stored = [row[0] for row in store.conn.execute(
+            "SELECT event_id FROM operations ORDER BY first_date DESC, event_id DESC")]
+    assert seen == stored   # every operation once, newest first, page after page
