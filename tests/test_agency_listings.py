@@ -8,8 +8,12 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.agency_fakes import Answer, FakeSite
 from tests.crawl_harness import monitor, write_schedule
+
+pytestmark = pytest.mark.slow  # every test here runs `monitor crawl` processes
 
 ICE_ROWS = [  # (slug, title, listing date) of the fake newsroom's three pages
     [("ero-boston-arrests-fugitive-wanted-in-brazil", "ERO Boston arrests fugitive wanted in Brazil"),

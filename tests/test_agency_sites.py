@@ -14,6 +14,8 @@ import pytest
 from tests.agency_fakes import AGENCY, Answer, FakeSite, serve_file
 from tests.crawl_harness import monitor, write_schedule
 
+pytestmark = pytest.mark.slow  # every test here runs `monitor crawl` processes
+
 RELEASES = json.loads((AGENCY / "doj_api_releases.json").read_text(encoding="utf-8"))
 API_PATH = "/api/v1/press_releases.json"
 PER_PAGE = 3  # the fake caps pages at 3 releases (the real API caps at 50) and says so

@@ -77,6 +77,7 @@ def test_every_chart_gets_rows(answers):
         assert response.json()["rows"], label
 
 
+@pytest.mark.slow  # the benchmark serves the desk with `datasette serve`
 def test_the_desk_benchmark_times_every_url_at_each_size(tmp_path):
     result = desk_speed.run((300, 600), repeats=1, keep=tmp_path)
     assert [size.stored for size in result.sizes] == [300, 600]
