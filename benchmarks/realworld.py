@@ -436,6 +436,13 @@ def evaluate(stories: list[Story], stored: dict[str, Stored], problems: dict[str
     roots = _roots(links)
     got_pairs = _group_pairs({k: (roots[k] if roots[k] != k or k in links.values() else None) for k in roots})
     retold = {s.id: stored[s.id].rewrite_of for s in stories if s.id in stored and stored[s.id].rewrite_of}
+    # a rewrite of one copy of a syndicated text rewrites each copy: its target counts as the
+    # labelled original when both are copies of one text (near_dup group)
+    group = {s.id: s.near_dup for s in stories if s.near_dup}
+    for copy, target in list(retold.items()):
+        wanted = by_id[copy].rewrite_of
+        if wanted and target != wanted and group.get(target) and group.get(target) == group.get(wanted):
+            retold[copy] = wanted
     got_pairs |= {tuple(sorted(p)) for p in retold.items()}
     dup_pairs = _group_pairs({s.id: s.near_dup for s in stories})
     rewrite_pairs = {tuple(sorted((s.id, s.rewrite_of))) for s in stories if s.rewrite_of}

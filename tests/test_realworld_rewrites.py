@@ -57,3 +57,17 @@ def test_the_store_links_the_later_story_to_the_earlier_whichever_arrives_first(
             assert rows[ids["rewrite"]]["rewrite_of"] == ids["original"]
             assert rows[ids["original"]]["rewrite_of"] is None
             assert rows[ids["rewrite"]]["duplicate_of"] is None  # a rewrite is no copy
+
+
+def test_a_copy_crawled_before_its_original_becomes_the_copy(tmp_path):
+    wire = ("LOWELL (Wire) — " + ORIGINAL.replace("\n\n", " ") + " This story was first published by the Ledger.")
+    with Store(tmp_path / "m.db") as store:
+        store.migrate()
+        copy = save(store, "https://wire.example/370", wire, "2025-03-25T08:00:00-04:00", "ICE arrests 370")
+        original = save(store, "https://ledger.example/370", ORIGINAL, "2025-03-24T12:00:00-04:00", "ICE arrests 370")
+        rows = {row["id"]: row for row in store.db["items"].rows}
+        assert rows[copy]["duplicate_of"] == original and rows[original]["duplicate_of"] is None
+
+
+def test_publication_times_compare_as_times_across_offsets():
+    assert original_of("2025-09-20T09:00:00-05:00", "2025-09-20T11:15:00+00:00") == 1

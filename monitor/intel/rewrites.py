@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 # Measured on the rewrites of tests/intel/realworld (12 pairs) against every other pair of stories
 # of one event: rewrites share 0.38-0.68 of their content words, others at most 0.31 (a story and
@@ -52,9 +53,22 @@ def rewrite_score(a: Retelling, b: Retelling) -> float | None:
     return None
 
 
+def instant(published: str | None) -> datetime | None:
+    """A stored publication date as a point in time (a date alone: its midnight UTC), to compare
+    "2025-09-20T11:15:00+00:00" with "2025-09-20T09:00:00-05:00" as times, not as strings."""
+    if not published:
+        return None
+    try:
+        value = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def original_of(published_a: str | None, published_b: str | None) -> int:
-    """Which of two retellings is the original: 0 for the first, 1 for the second. The earlier
+    """Which of two stories is the original: 0 for the first, 1 for the second. The earlier
     publication (an undated story is the later one); equal or both undated: the first."""
-    if published_b and (not published_a or published_b < published_a):
+    a, b = instant(published_a), instant(published_b)
+    if b and (not a or b < a):
         return 1
     return 0

@@ -55,11 +55,27 @@ def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) 
         [*params, item_id]).fetchall()]
     best = neardup.near_duplicate_of(sig, _signatures(db, candidates))
     current = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
-    if best is not None and best[0] != item_id and not _has_copies(db, item_id):
+    if best is not None and best[0] != item_id and not _has_copies(db, item_id) and \
+            _published_before(db, item_id, best[0]):
+        # crawled later but published earlier: the stored original and its copies copy this one
+        db.execute("UPDATE items SET duplicate_of = ? WHERE duplicate_of = ?", [item_id, best[0]])
+        # a copy follows its original: a retelling it was linked as goes
+        update_row(db, "items", best[0], {"duplicate_of": item_id, "duplicate_score": round(best[1], 3),
+                                          "rewrite_of": None, "rewrite_score": None})
+        if current and current[0]:
+            update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
+    elif best is not None and best[0] != item_id and not _has_copies(db, item_id):
         update_row(db, "items", item_id, {"duplicate_of": best[0], "duplicate_score": round(best[1], 3)})
     elif current and current[0]:
         update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
     db.conn.executemany(_INSERT_BAND, [(b, h, item_id) for b, h in item_bands])
+
+
+def _published_before(db, item_id: str, other: str) -> bool:
+    """Whether the item was published before `other` (both dated): copy and original follow
+    publication time, not the order of the crawl."""
+    mine, theirs = (db.execute("SELECT published FROM items WHERE id = ?", [i]).fetchone() for i in (item_id, other))
+    return bool(mine and theirs and mine[0] and theirs[0]) and rewrites.original_of(theirs[0], mine[0]) == 1
 
 
 def _signatures(db, item_ids: list[str]):
@@ -252,8 +268,9 @@ def _link_rewrite(db, item_id: str, summary: events.EventSummary) -> None:
     if best is None:
         return
     score, other, published, copy_of, retells = best
-    if not copy_of and not retells and rewrites.original_of(published, row[1]) == 1:
-        update_row(db, "items", other, {"rewrite_of": item_id, "rewrite_score": round(score, 3)})
+    if rewrites.original_of(published, row[1]) == 1:  # the new story is the earlier one
+        if not copy_of and not retells:
+            update_row(db, "items", other, {"rewrite_of": item_id, "rewrite_score": round(score, 3)})
     elif (copy_of or other) != item_id:
         update_row(db, "items", item_id, {"rewrite_of": copy_of or other, "rewrite_score": round(score, 3)})
 
