@@ -149,3 +149,23 @@ def test_m009_moves_the_bands_into_one_btree_and_keeps_every_row(tmp_path):
         assert "WITHOUT ROWID" in table
         stored = store.conn.execute("SELECT signature FROM items WHERE id = ?", [ident]).fetchone()[0]
         assert json.loads(stored) == signature(article()["text"])
+
+
+def test_the_unread_fingerprint_column_is_dropped_and_items_stay(tmp_path):
+    """m019: a database of an earlier version keeps its items (and their full-text index) when the
+    never-read fingerprint column goes."""
+    import sqlite_utils
+
+    from monitor.store.schema import migrations
+
+    db = sqlite_utils.Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m019_drop_fingerprint")
+    assert "fingerprint" in db["items"].columns_dict
+    not_null = {c.name: "x" for c in db["items"].columns if c.notnull}
+    db["items"].insert({**not_null, "id": "a", "url": "https://x.example/a", "title": "ICE arrests 19",
+                        "text": "Officers arrested 19 people.", "fingerprint": "ff"})
+    db.close()
+    with Store(tmp_path / "old.db") as store:
+        store.migrate()
+        assert "fingerprint" not in store.db["items"].columns_dict
+        assert store.search("arrested")[0]["id"] == "a"

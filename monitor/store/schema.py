@@ -343,3 +343,13 @@ def m018_facts_by_kind_and_item(db: sqlite_utils.Database) -> None:
     with only m014's (kind, code, item_id), SQLite scanned every fact of the kind for each row
     (items_readable: 21 s at 1M items; 3 ms with this index)."""
     db.execute("CREATE INDEX IF NOT EXISTS facts_kind_item_code ON facts (kind, item_id, code)")
+
+
+@migrations()
+def m019_drop_fingerprint(db: sqlite_utils.Database) -> None:
+    """items.fingerprint (a simhash of the text) was written and never read: near-duplicates come
+    from the MinHash signature and lsh_bands. Nothing writes it since a294b96; the column goes.
+    (ALTER TABLE DROP COLUMN, not transform(): transform rebuilds the table and drops the FTS
+    triggers.)"""
+    if "fingerprint" in db["items"].columns_dict:
+        db.execute("ALTER TABLE items DROP COLUMN fingerprint")
