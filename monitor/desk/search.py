@@ -60,3 +60,39 @@ def guard_query_string(query_string: bytes) -> bytes:
     if guarded == pairs:
         return query_string
     return urlencode(guarded).encode("ascii")
+
+
+# -- a search that matches most of a large store --------------------------------------------
+# Datasette's table search (`rowid in (select rowid from items_fts where items_fts match ...)`)
+# reads, sorts, counts and facets every matching row: a word in every item costs seconds at
+# 100,000 items. When the search is the only filter and matches more than SEARCH_CAP items, the
+# items table lists the SEARCH_CAP most recently stored matches (FTS5 reads them newest rowid
+# first and stops), and its description says so with the number of all matches.
+
+SEARCH_CAP = 10_000
+# Request arguments that shape the page, not which rows match: with any other the search is exact.
+NOT_FILTERS = frozenset({
+    "_search", "_searchmode", "_sort", "_sort_desc", "_next", "_size", "_col", "_nocol",
+    "_facet", "_facet_array", "_facet_date", "_facet_fact", "_facet_size", "_labels",
+    "_nolabels", "_shape", "_json", "_json_infinity", "_nl", "_nofacet", "_nocount",
+    "_nosuggest", "_trace", "_stream", "_dl", "_header",
+})
+
+
+def search_clause(fts_table: str, match: str, cap: int | None = None) -> str:
+    """The where clause of a table search (Datasette's own shape), limited to the `cap` most
+    recently stored matches when `cap` is given."""
+    limit = f" order by rowid desc limit {int(cap)}" if cap else ""
+    return f"rowid in (select rowid from {fts_table} where {fts_table} match {match}{limit})"
+
+
+def only_search(args) -> bool:
+    """Is the search the only thing that filters the rows (no column filter, no fact or date
+    filter, no `_where`)?"""
+    return all(key in NOT_FILTERS for key in args.keys())
+
+
+def capped_description(search: str, shown: int, matches: int | None) -> str:
+    total = f"{matches:,}" if matches is not None else f"more than {shown:,}"
+    return (f'search matches "{search}" (the {shown:,} most recently stored of its {total} '
+            "matches: add words or a filter to reach the others)")
