@@ -126,3 +126,20 @@ def test_the_near_duplicate_decision_picks_the_most_similar_original_above_the_t
     assert near_duplicate_of(sig, [("other", other, None), ("empty", [], None)]) is None
     # of equals, the first in the order given (the store's: most shared bands first)
     assert near_duplicate_of(sig, [("a", copy, None), ("b", copy, None)])[0] == "a"
+
+
+def test_closest_is_near_duplicate_of_without_the_threshold():
+    """inspect shows the closest stored item even below the threshold; the store's decision is
+    that same candidate when it reaches the threshold, standing for what it duplicates."""
+    from monitor.intel.neardup import closest, near_duplicate_of
+
+    base = "Immigration officers arrested nineteen people in a four day operation across the state"
+    sig = signature(base + " on Tuesday.")
+    near = ("near", signature(base + " on Friday."), "orig")
+    far = ("far", signature("A school committee backed the budget after a long public hearing."), None)
+    found = closest(sig, [far, near])
+    assert found[:2] == ("near", "orig") and found[2] >= NEAR_DUPLICATE_THRESHOLD
+    assert near_duplicate_of(sig, [far, near]) == ("orig", found[2])
+    below = closest(sig, [far])
+    assert below[0] == "far" and below[2] < NEAR_DUPLICATE_THRESHOLD
+    assert near_duplicate_of(sig, [far]) is None

@@ -158,17 +158,26 @@ def similarity(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
     return sum(map(operator.eq, sig_a, sig_b)) / len(sig_a)  # True counts 1: C speed, same sum
 
 
-def near_duplicate_of(sig: Sequence[int], candidates: Iterable[tuple[str, Sequence[int], str | None]],
-                      threshold: float = NEAR_DUPLICATE_THRESHOLD) -> tuple[str, float] | None:
-    """The decision the store makes for a new item (and the benchmark replays in memory): of the
-    `candidates` (item id, signature, the item it duplicates or None) that share a band with `sig`,
-    the most similar at or above `threshold` (the first of equals, in the order given); returned as
-    (the original it copies: that candidate, or the one it duplicates itself, similarity), or None."""
-    best: tuple[str, float] | None = None
+def closest(sig: Sequence[int], candidates: Iterable[tuple[str, Sequence[int], str | None]]
+            ) -> tuple[str, str, float] | None:
+    """Of the `candidates` (item id, signature, the item it duplicates or None), the most similar
+    to `sig`, the first of equals in the order given: (its id, the original it stands for: itself
+    or the one it duplicates, similarity); None without a candidate."""
+    best: tuple[str, str, float] | None = None
     for item_id, candidate_sig, duplicate_of in candidates:
         if not candidate_sig:
             continue
         score = similarity(sig, candidate_sig)
-        if score >= threshold and (best is None or score > best[1]):
-            best = (duplicate_of or item_id, score)
+        if best is None or score > best[2]:
+            best = (item_id, duplicate_of or item_id, score)
     return best
+
+
+def near_duplicate_of(sig: Sequence[int], candidates: Iterable[tuple[str, Sequence[int], str | None]],
+                      threshold: float = NEAR_DUPLICATE_THRESHOLD) -> tuple[str, float] | None:
+    """The decision the store makes for a new item (and the benchmark replays in memory): the
+    closest of the `candidates` that share a band with `sig`, when it is at or above `threshold`,
+    as (the original it copies: that candidate, or the one it duplicates itself, similarity);
+    else None. (`monitor inspect` shows `closest` below the threshold too.)"""
+    best = closest(sig, candidates)
+    return (best[1], best[2]) if best is not None and best[2] >= threshold else None

@@ -47,13 +47,7 @@ def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) 
     if not sig:
         return
     item_bands = neardup.bands(sig)
-    clauses = " OR ".join("(band = ? AND hash = ?)" for _ in item_bands)
-    params = [v for pair in item_bands for v in pair]
-    candidates = [row[0] for row in db.execute(
-        f"SELECT item_id FROM lsh_bands WHERE ({clauses}) AND item_id != ? "
-        f"GROUP BY item_id ORDER BY count(*) DESC LIMIT {MAX_NEAR_DUP_CANDIDATES}",
-        [*params, item_id]).fetchall()]
-    best = neardup.near_duplicate_of(sig, _signatures(db, candidates))
+    best = neardup.near_duplicate_of(sig, _signatures(db, _near_dup_candidates(db, item_bands, item_id)))
     current = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
     if best is not None and best[0] != item_id and not _has_copies(db, item_id) and \
             _published_before(db, item_id, best[0]):
@@ -69,6 +63,16 @@ def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) 
     elif current and current[0]:
         update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
     db.conn.executemany(_INSERT_BAND, [(b, h, item_id) for b, h in item_bands])
+
+
+def _near_dup_candidates(db, item_bands: list[tuple[int, str]], item_id: str) -> list[str]:
+    """The stored items that share a band with the item, most shared bands first."""
+    clauses = " OR ".join("(band = ? AND hash = ?)" for _ in item_bands)
+    params = [v for pair in item_bands for v in pair]
+    return [row[0] for row in db.execute(
+        f"SELECT item_id FROM lsh_bands WHERE ({clauses}) AND item_id != ? "
+        f"GROUP BY item_id ORDER BY count(*) DESC LIMIT {MAX_NEAR_DUP_CANDIDATES}",
+        [*params, item_id]).fetchall()]
 
 
 def _published_before(db, item_id: str, other: str) -> bool:
@@ -343,31 +347,30 @@ def explain(db, item_id: str, fields: dict, intel: dict) -> dict:
     original (with the similarity) and its event (with the matcher's reason)."""
     sig = intel.get("signature") or []
     decision: dict = {"near_duplicate": None, "event": None}
+    original = None  # what the item would duplicate: its event follows that one's, as in the store
     if sig:
-        item_bands = neardup.bands(sig)
-        clauses = " OR ".join("(band = ? AND hash = ?)" for _ in item_bands)
-        params = [v for pair in item_bands for v in pair]
-        best = None
-        for (candidate,) in db.execute(f"SELECT DISTINCT item_id FROM lsh_bands WHERE ({clauses}) "
-                                       f"AND item_id != ? LIMIT {MAX_NEAR_DUP_CANDIDATES}",
-                                       [*params, item_id]).fetchall():
-            row = db.execute("SELECT signature, title FROM items WHERE id = ?", [candidate]).fetchone()
-            if row and row[0]:
-                score = neardup.similarity(sig, json.loads(row[0]))
-                if best is None or score > best["similarity"]:
-                    best = {"item_id": candidate, "title": row[1], "similarity": round(score, 3)}
-        if best:
-            best["is_near_duplicate"] = best["similarity"] >= neardup.NEAR_DUPLICATE_THRESHOLD
-            best["threshold"] = neardup.NEAR_DUPLICATE_THRESHOLD
-        decision["near_duplicate"] = best
+        # the store's own candidates and decision (neardup.near_duplicate_of is closest + threshold)
+        found = neardup.closest(sig, _signatures(db, _near_dup_candidates(db, neardup.bands(sig), item_id)))
+        if found is not None:
+            candidate, stands_for, score = found
+            title = db.execute("SELECT title FROM items WHERE id = ?", [candidate]).fetchone()
+            is_copy = score >= neardup.NEAR_DUPLICATE_THRESHOLD
+            original = stands_for if is_copy else None
+            decision["near_duplicate"] = {
+                "item_id": candidate, "title": title[0] if title else None,
+                "similarity": round(score, 3), "is_near_duplicate": is_copy,
+                "original": stands_for, "threshold": neardup.NEAR_DUPLICATE_THRESHOLD}
     if intel.get("relevant"):
         found = [Fact(**fact) for fact in intel.get("facts", [])]
         published = fields.get("published")  # undated: no date, as the store keeps it
         item = events.EventCandidate.from_text(item_id, fields.get("kind") or "news",
                                                published, fields.get("title"),
                                                fields["text"], facts=found, sig=sig)
-        rows = candidate_events(db, item)
-        event_id, reason = events.match_event(item, summaries_of(db, [r[0] for r in rows]))
+        found_event = db.execute("SELECT event_id FROM event_items WHERE item_id = ?",
+                                 [original]).fetchone() if original else None
+        summaries = [] if found_event else summaries_of(db, [r[0] for r in candidate_events(db, item)])
+        event_id, reason = events.assign_event(item, summaries, original=original,
+                                               original_event=found_event[0] if found_event else None)
         label = db.execute("SELECT label FROM events WHERE id = ?", [event_id]).fetchone() if event_id else None
         decision["event"] = {"event_id": event_id, "label": label[0] if label else None,
                              "reason": reason or "no stored event of the same operation: a new one"}
