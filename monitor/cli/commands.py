@@ -30,7 +30,7 @@ def cli() -> None:
     \b
     Examples:
       monitor crawl                      crawl every schedule in schedules/
-      monitor crawl ice-news doj         one source and one schedule
+      monitor crawl ice-newsroom doj     one source and one schedule
       monitor sources check              fetch each source and report what it finds
       monitor inspect https://www.ice.gov/news/releases/...   what would be stored
       monitor search "operation arrests"
@@ -389,7 +389,7 @@ def sources_check(names: tuple[str, ...], db_path: str, schedules_dir: str, verb
     \b
     Examples:
       monitor sources check
-      monitor sources check ice-news dhs-news
+      monitor sources check ice-newsroom dhs-press-releases
     """
     import tempfile
 
