@@ -84,6 +84,15 @@ class Score:
             self.misses.append(f"{item_id}: extra {sorted(map(str, predicted - expected))} "
                                f"missing {sorted(map(str, expected - predicted))}")
 
+    def pairs(self, predicted: set, expected: set, name=str) -> None:
+        """Count a whole set of predicted pairs (or items) against the expected ones, each miss
+        named on its own line (the real-world gate's event and rewrite pairs)."""
+        self.tp += len(predicted & expected)
+        self.fp += len(predicted - expected)
+        self.fn += len(expected - predicted)
+        self.misses += [f"extra {name(p)}" for p in sorted(predicted - expected)]
+        self.misses += [f"missing {name(p)}" for p in sorted(expected - predicted)]
+
 
 def parse_item(raw: str, name: str = "?") -> LabelledItem:
     """One labelled file: a JSON header, a line '---', then the article text."""

@@ -26,9 +26,9 @@ from datetime import datetime
 from email.utils import format_datetime
 from itertools import combinations
 from pathlib import Path
-from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from benchmarks.intel import Score
 from benchmarks.local_site import LocalSite
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -240,34 +240,6 @@ def crawl(stories: list[Story], workdir: Path, timeout: float = 900) -> tuple[Pa
 
 
 # --- scoring ----------------------------------------------------------------------------------
-
-@dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    misses: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def pairs(self, predicted: set, expected: set, name=str) -> None:
-        self.tp += len(predicted & expected)
-        self.fp += len(predicted - expected)
-        self.fn += len(expected - predicted)
-        self.misses += [f"extra {name(p)}" for p in sorted(predicted - expected)]
-        self.misses += [f"missing {name(p)}" for p in sorted(expected - predicted)]
-
 
 @dataclass
 class Share:
