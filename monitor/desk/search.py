@@ -89,7 +89,7 @@ def search_clause(fts_table: str, match: str, cap: int | None = None) -> str:
 def only_search(args) -> bool:
     """Is the search the only thing that filters the rows (no column filter, no fact or date
     filter, no `_where`)?"""
-    return all(key in NOT_FILTERS for key in args.keys())
+    return all(key in NOT_FILTERS for key in args)
 
 
 def capped_description(search: str, shown: int, matches: int | None) -> str:

@@ -9,7 +9,12 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted
 
 from monitor.desk import PLUGIN_NAME, desk_database_name
-from monitor.desk.search import SEARCH_CAP, capped_description, only_search, search_clause
+from monitor.desk.search import (
+    SEARCH_CAP,
+    capped_description,
+    only_search,
+    search_clause,
+)
 
 ITEMS_TABLE = "items"
 
