@@ -175,7 +175,7 @@ def _compute_features(item: EventCandidate) -> Features:
         durations=frozenset(f.count for f in facts if f.kind == "duration" and f.count),
         ranges=tuple(ranges),
         cities=frozenset(f"{f.value}|{f.code}" for f in facts
-                         if f.kind == "place" and f.qualifier in ("city", "county", "dateline") and f.code),
+                         if f.kind == "place" and f.qualifier in ("city", "county", "dateline", "operation") and f.code),
         nationalities=nationalities,
         agencies=frozenset(f.value for f in facts if f.kind == "agency") - GENERIC_AGENCIES,
         seizures=frozenset((f.value, f.code, f.count) for f in facts if f.kind == "seizure"),

