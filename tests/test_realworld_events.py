@@ -103,3 +103,40 @@ def test_an_operations_name_in_a_headline_without_the_word_operation_is_that_ope
     story = item("gary", "news", "2025-09-12T10:00:00-05:00", "Secretary says Midway Blitz has topped 300 arrests",
                  "GARY, Ind. — The secretary spoke in Gary about the arrests in Chicago, Illinois.")
     assert "names 'Operation Midway Blitz' in its title" in score(story, event)[1]
+
+
+# --- a story naming the release's operation that repeats the release's figure beside its own ---------
+
+
+def _harbor() -> EventSummary:
+    # The operation began a month before the release: a story weeks after the start is a follow-up
+    # unless it reports the release.
+    event = EventSummary("harbor")
+    event.add(item("launch", "press_release", "2025-06-02T10:00:00-04:00", "DHS launches Operation Harbor Sweep",
+                   "WASHINGTON — The department launched Operation Harbor Sweep in Ohio on Monday."), "test")
+    event.add(item("rel", "press_release", "2025-07-01T10:00:00-04:00",
+                   "More than 600 arrested in Operation Harbor Sweep",
+                   "WASHINGTON — Immigration officers have made more than 600 arrests across Ohio during "
+                   "Operation Harbor Sweep, the department announced today."), "test")
+    return event
+
+
+def _raid(published: str, *, repeats_figure: bool) -> EventCandidate:
+    tally = (", and the department said more than 600 people have now been arrested across Ohio since "
+             "Operation Harbor Sweep began." if repeats_figure else " as part of Operation Harbor Sweep, "
+             "the department said.")
+    return item("raid", "news", published, "Agents arrest 41 in Toledo raid" + (" as tally tops 600" if repeats_figure
+                                                                                 else ""),
+                "TOLEDO, Ohio — Federal agents arrested 41 people in an overnight raid on a warehouse" + tally)
+
+
+def test_a_story_repeating_the_releases_figure_beside_its_own_raid_count_is_its_coverage():
+    assert _harbor().role_for(_raid("2025-07-01T18:00:00-04:00", repeats_figure=True)) == "coverage"
+
+
+def test_a_story_with_only_its_own_count_weeks_after_the_start_is_a_follow_up():
+    assert _harbor().role_for(_raid("2025-07-01T18:00:00-04:00", repeats_figure=False)) == "follow_up"
+
+
+def test_a_story_repeating_the_figure_a_week_after_the_release_is_a_follow_up():
+    assert _harbor().role_for(_raid("2025-07-09T18:00:00-04:00", repeats_figure=True)) == "follow_up"

@@ -68,17 +68,29 @@ class EventSummary:
 
     @staticmethod
     def reported_release(item: EventCandidate, releases: list[EventMember]) -> EventMember | None:
-        """The release a story reports: one with the story's arrest count, published at most
+        """The release a story reports: one with the story's arrest count, or, for a story naming
+        the release's operation, with any arrest count it states, published at most
         FOLLOW_UP_AFTER_DAYS before it (an undated story: any such release)."""
-        count = features(item).arrests
-        if not count:
+        mine = features(item)
+        count = mine.arrests
+        # a story about the release's named operation that repeats the release's figure anywhere
+        # ("37 in a raid as the tally tops 800") reports it too, whatever its own headline count
+        others = [(f.count, f.qualifier) for f in item.facts
+                  if f.kind == "arrests" and f.count and f.count != count] if mine.operation else []
+        if not count and not others:
             return None
-        # a hedged figure ("more than eleven hundred") reports a release's 1,120
+
+        def repeats(theirs: int | None, figure: int, qualifier: str | None) -> bool:
+            # a hedged figure ("more than eleven hundred") reports a release's 1,120
+            return bool(theirs) and (theirs == figure or (qualifier not in (None, "exact")
+                                                          and abs(theirs - figure) <= HEDGE_SHARE * theirs))
+
         qualifier = next((f.qualifier for f in item.facts if f.kind == "arrests" and f.count == count), "exact")
         for release in sorted(releases, key=lambda m: m.item.published or ""):
-            theirs = features(release.item).arrests
-            if theirs != count and not (theirs and qualifier not in (None, "exact")
-                                        and abs(theirs - count) <= HEDGE_SHARE * theirs):
+            theirs = features(release.item)
+            same_operation = mine.operation and theirs.operation == mine.operation
+            if not (count and repeats(theirs.arrests, count, qualifier)) and not (
+                    same_operation and any(repeats(theirs.arrests, n, q) for n, q in others)):
                 continue
             gap = (item.date - release.item.date).days if item.date and release.item.date else 0
             if -1 <= gap <= FOLLOW_UP_AFTER_DAYS:
