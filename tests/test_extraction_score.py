@@ -55,7 +55,7 @@ def test_extraction_f1_is_at_least_the_pinned_floor():
 
 # Real posts whose body is mostly a list of links (show notes, a link roundup, a short photo
 # post): the trafilatura-eval set expects their text, and a not-article rule that measured
-# list items' links once ruled them out (eval F1 fell under its floor; see 8db5a02).
+# list items' links once ruled them out (eval F1 fell under its floor; see 23c9a91).
 LINK_LIST_POSTS = ["1337kultur.de.picard.html.gz", "archive.org.swap-stop.org.shuji.html.gz",
                    "nurmeinstandpunkt.wordpress.com.blogposting.html.gz"]
 

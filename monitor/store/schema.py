@@ -348,7 +348,7 @@ def m018_facts_by_kind_and_item(db: sqlite_utils.Database) -> None:
 @migrations()
 def m019_drop_fingerprint(db: sqlite_utils.Database) -> None:
     """items.fingerprint (a simhash of the text) was written and never read: near-duplicates come
-    from the MinHash signature and lsh_bands. Nothing writes it since a294b96; the column goes.
+    from the MinHash signature and lsh_bands. Nothing writes it since 3c8367f; the column goes.
     (ALTER TABLE DROP COLUMN, not transform(): transform rebuilds the table and drops the FTS
     triggers.)"""
     if "fingerprint" in db["items"].columns_dict:
