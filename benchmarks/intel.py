@@ -183,7 +183,7 @@ def _predicted(facts: list[Fact], key: str) -> set:
     raise KeyError(key)
 
 
-def _pairs(groups: dict[str, str | None]) -> set[tuple[str, str]]:
+def pairs(groups: dict[str, str | None]) -> set[tuple[str, str]]:
     """Unordered pairs of ids that share a (non-null) group."""
     by_group: dict[str, list[str]] = {}
     for item_id, group in groups.items():
@@ -226,7 +226,7 @@ def evaluate(items: list[LabelledItem]) -> dict[str, Score]:
     dup_of = near_duplicates(ordered, signatures)
     predicted_groups = {i.id: dup_of.get(i.id, i.id if i.id in dup_of.values() else None) for i in ordered}
     scores["near-duplicate pairs"] = Score()
-    scores["near-duplicate pairs"].compare("pairs", _pairs(predicted_groups), _pairs({i.id: i.near_dup for i in items}))
+    scores["near-duplicate pairs"].compare("pairs", pairs(predicted_groups), pairs({i.id: i.near_dup for i in items}))
 
     relevant = [i for i in items if i.relevant and i.event]
     candidates = [EventCandidate.from_text(i.id, i.kind, i.published, i.title, i.text, facts=facts_of[i.id],
@@ -234,7 +234,7 @@ def evaluate(items: list[LabelledItem]) -> dict[str, Score]:
     events = group_events(candidates, duplicates=dup_of)
     predicted = {item_id: e.event_id for e in events for item_id in e.item_ids}
     scores["event pairs"] = Score()
-    scores["event pairs"].compare("pairs", _pairs(predicted), _pairs({i.id: i.event for i in relevant}))
+    scores["event pairs"].compare("pairs", pairs(predicted), pairs({i.id: i.event for i in relevant}))
     releases = {i.event: i.id for i in relevant if i.role == "release"}
     release_of = {item_id: e.release_id for e in events for item_id in e.item_ids}
     link = Score()

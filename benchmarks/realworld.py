@@ -24,11 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from itertools import combinations
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from benchmarks.intel import Score
+from benchmarks.intel import Score, pairs
 from benchmarks.local_site import LocalSite
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -272,9 +271,8 @@ class Stored:
     facts: list
 
 
-def read_store(db: Path, url_of: dict[str, str]) -> tuple[dict[str, Stored], dict[str, str], dict[str, dict]]:
-    """Per story id: its stored item; per story id: the problem recorded for its URL; per event
-    id: its events row."""
+def read_store(db: Path, url_of: dict[str, str]) -> tuple[dict[str, Stored], dict[str, str]]:
+    """Per story id: its stored item; per story id: the problem recorded for its URL."""
     from monitor.intel.facts import Fact
 
     conn = sqlite3.connect(db)
@@ -282,10 +280,8 @@ def read_store(db: Path, url_of: dict[str, str]) -> tuple[dict[str, Stored], dic
     id_of_url = {url: story_id for story_id, url in url_of.items()}
     stored: dict[str, Stored] = {}
     by_item: dict[str, str] = {}
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
-    rewrite = "i.rewrite_of" if "rewrite_of" in columns else "NULL"  # a store before rewrites
     for row in conn.execute("SELECT i.id, i.url, i.canonical_url, i.relevant, i.published, i.published_from, "
-                            f"i.duplicate_of, {rewrite} AS rewrite_of, ei.event_id, ei.role FROM items i "
+                            "i.duplicate_of, i.rewrite_of, ei.event_id, ei.role FROM items i "
                             "LEFT JOIN event_items ei ON ei.item_id = i.id"):
         story_id = id_of_url.get(row["url"]) or id_of_url.get(row["canonical_url"])
         if story_id is None:
@@ -303,17 +299,8 @@ def read_store(db: Path, url_of: dict[str, str]) -> tuple[dict[str, Stored], dic
         s.rewrite_of = by_item.get(s.rewrite_of, s.rewrite_of) if s.rewrite_of else None
     problems = {id_of_url[row[0]]: f"{row[1]}: {row[2]}" for row in
                 conn.execute("SELECT url, kind, message FROM errors WHERE url IS NOT NULL") if row[0] in id_of_url}
-    events = {row["id"]: dict(row) for row in conn.execute("SELECT * FROM events")}
     conn.close()
-    return stored, problems, events
-
-
-def _group_pairs(groups: dict[str, str | None]) -> set[tuple[str, str]]:
-    by_group: dict[str, list[str]] = defaultdict(list)
-    for item_id, group in groups.items():
-        if group:
-            by_group[group].append(item_id)
-    return {tuple(sorted(p)) for ids in by_group.values() for p in combinations(ids, 2)}
+    return stored, problems
 
 
 def _roots(links: dict[str, str | None]) -> dict[str, str]:
@@ -339,8 +326,7 @@ def same_date(got: str | None, want: str | None) -> bool:
     return got[:10] == want[:10]
 
 
-def evaluate(stories: list[Story], stored: dict[str, Stored], problems: dict[str, str],
-             events: dict[str, dict]) -> dict:
+def evaluate(stories: list[Story], stored: dict[str, Stored], problems: dict[str, str]) -> dict:
     from monitor.intel.facts import headline_count, primary_state
 
     by_id = {s.id: s for s in stories}
@@ -394,19 +380,19 @@ def evaluate(stories: list[Story], stored: dict[str, Stored], problems: dict[str
     predicted = {s.id: stored[s.id].event_id for s in relevant if s.id in stored}
     expected = {s.id: s.event for s in relevant}
     ev = Score()
-    ev.pairs(_group_pairs(predicted), _group_pairs(expected), name=lambda p: f"{p[0]} + {p[1]}")
+    ev.pairs(pairs(predicted), pairs(expected), name=lambda p: f"{p[0]} + {p[1]}")
     results["event pairs"] = ev
-    merged = [p for p in _group_pairs(predicted) - _group_pairs(expected)
+    merged = [p for p in pairs(predicted) - pairs(expected)
               if by_id[p[0]].event != by_id[p[1]].event]
     results["different-operation pairs merged"] = len(merged)
     labelled_events = {s.event for s in relevant if s.event}
-    predicted_events = Counter(predicted[s.id] for s in relevant if s.event and predicted.get(s.id))
-    results["events"] = (len(labelled_events), len({e for e in predicted_events}))
+    results["events"] = (len(labelled_events),
+                         len({predicted[s.id] for s in relevant if s.event and predicted.get(s.id)}))
 
     # near-duplicates and rewrites: a copy or a rewrite linked to its original
     links = {s.id: stored[s.id].duplicate_of for s in stories if s.id in stored}
     roots = _roots(links)
-    got_pairs = _group_pairs({k: (roots[k] if roots[k] != k or k in links.values() else None) for k in roots})
+    got_pairs = pairs({k: (roots[k] if roots[k] != k or k in links.values() else None) for k in roots})
     retold = {s.id: stored[s.id].rewrite_of for s in stories if s.id in stored and stored[s.id].rewrite_of}
     # a rewrite of one copy of a syndicated text rewrites each copy: its target counts as the
     # labelled original when both are copies of one text (near_dup group)
@@ -416,7 +402,7 @@ def evaluate(stories: list[Story], stored: dict[str, Stored], problems: dict[str
         if wanted and target != wanted and group.get(target) and group.get(target) == group.get(wanted):
             retold[copy] = wanted
     got_pairs |= {tuple(sorted(p)) for p in retold.items()}
-    dup_pairs = _group_pairs({s.id: s.near_dup for s in stories})
+    dup_pairs = pairs({s.id: s.near_dup for s in stories})
     rewrite_pairs = {tuple(sorted((s.id, s.rewrite_of))) for s in stories if s.rewrite_of}
     wanted = dup_pairs | rewrite_pairs
     nd = Score()
@@ -513,8 +499,8 @@ def run(root: Path = SET_DIR, keep: Path | None = None) -> tuple[list[Story], di
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{workdir / 'realworld.db'}{suffix}").unlink(missing_ok=True)
         db, url_of, seconds = crawl(stories, workdir)
-        stored, problems, events = read_store(db, url_of)
-    return stories, evaluate(stories, stored, problems, events), seconds
+        stored, problems = read_store(db, url_of)
+    return stories, evaluate(stories, stored, problems), seconds
 
 
 def below_floors(results: dict, floors: dict) -> list[str]:
