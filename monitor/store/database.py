@@ -423,7 +423,7 @@ class Store:
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Full-text search on title and text, best match first, in FTS5's syntax (OR, NOT,
         "phrases", prefix*); any user input is safe."""
-        match = fts_query(query)
+        match = fts.user_query(query)  # words, OR, NOT, -word, "phrases", prefix*: a query that runs
         if not match or match == fts.MATCH_NOTHING:
             return []
         sql = ("SELECT items.* FROM items JOIN items_fts ON items.rowid = items_fts.rowid "
@@ -445,8 +445,3 @@ def _article_columns(article: dict) -> dict:
         columns[key] = normalise_date(columns[key])
     return columns
 
-
-def fts_query(text: str) -> str:
-    """User text (words, OR, NOT, -word, "phrases", prefix*: monitor.store.fts) as an FTS5
-    query that always runs; "" when there is nothing to search for."""
-    return fts.user_query(text) or ""

@@ -49,8 +49,8 @@ def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) 
     item_bands = neardup.bands(sig)
     best = neardup.near_duplicate_of(sig, _signatures(db, _near_dup_candidates(db, item_bands, item_id)))
     current = db.execute("SELECT duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
-    if best is not None and best[0] != item_id and not _has_copies(db, item_id) and \
-            _published_before(db, item_id, best[0]):
+    linkable = best is not None and best[0] != item_id and not _has_copies(db, item_id)
+    if linkable and _published_before(db, item_id, best[0]):
         # crawled later but published earlier: the stored original and its copies copy this one
         db.execute("UPDATE items SET duplicate_of = ? WHERE duplicate_of = ?", [item_id, best[0]])
         # a copy follows its original: a retelling it was linked as goes
@@ -58,7 +58,7 @@ def _index_near_duplicate(db, item_id: str, sig: list[int], old_sig: list[int]) 
                                           "rewrite_of": None, "rewrite_score": None})
         if current and current[0]:
             update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
-    elif best is not None and best[0] != item_id and not _has_copies(db, item_id):
+    elif linkable:
         update_row(db, "items", item_id, {"duplicate_of": best[0], "duplicate_score": round(best[1], 3)})
     elif current and current[0]:
         update_row(db, "items", item_id, {"duplicate_of": None, "duplicate_score": None})
@@ -78,16 +78,23 @@ def _near_dup_candidates(db, item_bands: list[tuple[int, str]], item_id: str) ->
 def _published_before(db, item_id: str, other: str) -> bool:
     """Whether the item was published before `other` (both dated): copy and original follow
     publication time, not the order of the crawl."""
-    mine, theirs = (db.execute("SELECT published FROM items WHERE id = ?", [i]).fetchone() for i in (item_id, other))
-    return bool(mine and theirs and mine[0] and theirs[0]) and rewrites.original_of(theirs[0], mine[0]) == 1
+    published = dict(db.execute("SELECT id, published FROM items WHERE id IN (?, ?)", [item_id, other]).fetchall())
+    mine, theirs = published.get(item_id), published.get(other)
+    return bool(mine and theirs) and rewrites.original_of(theirs, mine) == 1
 
 
 def _signatures(db, item_ids: list[str]):
-    """(id, signature, duplicate_of) of the items, in the order given: near_duplicate_of's candidates."""
+    """(id, signature, duplicate_of) of the items, in the order given (near_duplicate_of keeps the
+    first of equals): near_duplicate_of's candidates, read in one query."""
+    if not item_ids:
+        return
+    rows = {row[0]: row[1:] for row in db.execute(
+        f"SELECT id, signature, duplicate_of FROM items WHERE id IN ({','.join('?' * len(item_ids))})",
+        item_ids).fetchall()}
     for item_id in item_ids:
-        row = db.execute("SELECT signature, duplicate_of FROM items WHERE id = ?", [item_id]).fetchone()
-        if row and row[0]:
-            yield item_id, json.loads(row[0]), row[1]
+        signature, duplicate_of = rows.get(item_id, (None, None))
+        if signature:
+            yield item_id, json.loads(signature), duplicate_of
 
 
 # lsh_bands is one B-tree keyed (band, hash, item_id) (m009): an item's rows are found by key.

@@ -18,9 +18,6 @@ _OPERATION_RE = re.compile(r"\bOperation\s+(?P<q>[\"“])?"
 _VERSIONED_RE = re.compile(r"(?<!Operation\s)(?<![\w.])(?P<quote>['‘\"“])?(?P<name>[A-Z][a-z]{2,}\s+\d\.\d)\b(?!\.\d)"
                            r"(?P<close>['’\"”])?")
 _OPERATION_CONTEXT = re.compile(r"\b(?:operation|surge|sweep|crackdown|blitz|initiative|campaign)\b", re.I)
-# Headline words that follow "Operation" in a title-case headline ("Operation Targets Criminal
-# Migrants", "Operation Results In 810 Arrests"): no name starts with them.
-_TITLE_CASE_WORD = re.compile(r"\b[A-Z][\w'’-]*")
 # "the operation it calls Charlotte's Web", "an investigation called Low Voltage", "the surge known as
 # Patriot 2.0", "which called the investigation Low Voltage": a name without the word Operation,
 # given by a naming verb with an operation word shortly before the name in the same sentence.
