@@ -166,3 +166,16 @@ def test_a_public_desk_shows_no_file_path(public_client, db):
         assert folder not in response.text and str(db) not in response.text, path
     assert public_client("/-/item/rel-ma").status_code == 200
     assert public_client("/-/static/app.css").status_code == 200
+
+
+def test_a_public_desk_serves_the_operations_pages(public_client, db):
+    """The operations list and an operation page are the desk's own pages, linked from its
+    menu: a public desk serves them like the item page (and shows no file path there)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        event_id = conn.execute("SELECT event_id FROM operations LIMIT 1").fetchone()[0]
+    for path in ("/-/operations", f"/-/operation/{event_id}"):
+        response = public_client(path)
+        assert response.status_code == 200, path
+        assert str(db.parent) not in response.text, path

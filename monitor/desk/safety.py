@@ -44,8 +44,10 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 )
-# Under /-/ a public desk serves only these: static files, the item page, dashboards.
-PUBLIC_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/item/", "/-/dashboards")
+# Under /-/ a public desk serves only these: static files, and the desk's own pages (the item
+# page, dashboards, the operations list and pages), which show no path or setting.
+PUBLIC_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/item/", "/-/dashboards", "/-/operations",
+                   "/-/operation/")
 DEBUG_ARGS = ("_trace",)  # `.csv?_trace=1` wraps the CSV, unescaped, in an HTML page
 
 
