@@ -71,6 +71,12 @@ class Source:
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
+    @property
+    def fetches_item_pages(self) -> bool:
+        """Whether its items are pages fetched at their own URLs (and so can be re-checked or
+        fetched again): not a doj_api source (stored from the API) nor a feed-only one."""
+        return self.kind != "doj_api" and not self.feed_only
+
     @classmethod
     def from_dict(cls, data: dict) -> "Source":
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}

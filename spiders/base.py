@@ -70,10 +70,8 @@ class SourceSpider(DojApi, scrapy.Spider):
                 allow_offsite=str(allow_offsite).lower() in ("1", "true", "yes"),
                 max_items=int(max_items or SOURCE_DEFAULTS["max_items"]), schedule="cli")]
         self.sources = {s.name: s for s in sources}
-        # A doj_api or feed-only source is never fetched at its items' own URLs.
         self.rechecks = [r for r in rechecks or [] if r["source"] in self.sources
-                         and self.sources[r["source"]].kind != "doj_api"
-                         and not self.sources[r["source"]].feed_only]
+                         and self.sources[r["source"]].fetches_item_pages]
         self.articles_requested: Counter[str] = Counter()
         self.seen_articles: set[str] = set()
         self.seen_listings: set[str] = set()
@@ -288,7 +286,7 @@ class SourceSpider(DojApi, scrapy.Spider):
 
     def skipped_page_request(self, source: Source, url: str) -> scrapy.Request | None:
         """A page an earlier run skipped as not an article, fetched again (SkippedPageRetries)."""
-        if source.kind == "doj_api" or source.feed_only:
+        if not source.fetches_item_pages:
             return None
         key = canonical_url(url)
         if key in self.seen_articles:

@@ -19,8 +19,6 @@ from monitor.items import COUNTERS
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_COLUMNS = COUNTERS
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="monitor")
@@ -99,8 +97,8 @@ def status(db_path: str, schedules_dir: str) -> None:
     from monitor.store import Store
 
     schedules = read_schedules(schedules_dir)
-    if missing_database(db_path):  # a mistyped --db must not create an empty database
-        raise click.ClickException(missing_database(db_path))
+    if problem := missing_database(db_path):  # a mistyped --db must not create an empty database
+        raise click.ClickException(problem)
     lock = daemon_lock(db_path)
     try:
         lock.acquire().release()
@@ -239,11 +237,11 @@ def _log_level(verbose: int) -> str:
 
 def format_summary(per_source: dict[str, dict[str, int]]) -> str:
     """A plain-text table: one row per source and a total row."""
-    header = ("source",) + SUMMARY_COLUMNS
-    rows = [(name,) + tuple(str(counts.get(c, 0)) for c in SUMMARY_COLUMNS)
+    header = ("source",) + COUNTERS
+    rows = [(name,) + tuple(str(counts.get(c, 0)) for c in COUNTERS)
             for name, counts in per_source.items()]
     rows.append(("TOTAL",) + tuple(str(sum(c.get(k, 0) for c in per_source.values()))
-                                   for k in SUMMARY_COLUMNS))
+                                   for k in COUNTERS))
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths)))
@@ -444,8 +442,8 @@ def search(query: str, db_path: str, schedules_dir: str, limit: int) -> None:
     from monitor.desk.server import missing_database
     from monitor.store import Store
 
-    if missing_database(db_path):
-        raise click.ClickException(missing_database(db_path))
+    if problem := missing_database(db_path):
+        raise click.ClickException(problem)
     with Store(db_path) as store:
         rows = store.search(query, limit=limit)
     if not rows:

@@ -13,7 +13,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from monitor.desk.review import is_web_url
 
 ID_COLUMNS = ("atom_id", "id")
 TITLE_COLUMNS = ("atom_title", "title")
@@ -65,10 +67,6 @@ def _first(row: Mapping, names: Iterable[str]) -> object:
         if row.get(name) not in (None, ""):
             return row[name]
     return None
-
-
-def _is_web_url(value: object) -> bool:
-    return isinstance(value, str) and urlsplit(value).scheme in ("http", "https")
 
 
 def _summary(row: Mapping) -> str:
@@ -126,7 +124,7 @@ def atom_feed(rows: Iterable[Mapping], *, feed_url: str, title: str, desk_url: s
         if published:
             _element(entry, "published", _timestamp(published))
         link = _first(row, LINK_COLUMNS)
-        _element(entry, "link", rel="alternate", href=link if _is_web_url(link) else review_url)
+        _element(entry, "link", rel="alternate", href=link if is_web_url(link) else review_url)
         _element(entry, "link", rel="related", href=review_url, title="Review in the desk")
         if row.get("event_id"):
             _element(entry, "link", rel="related", title="The operation",

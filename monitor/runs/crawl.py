@@ -68,9 +68,7 @@ def run_crawl(sources: list[Source], *, db_path: str, trigger: str = "manual",
             # A run a killed crawl left "running" is closed by whoever comes next, daemon or not.
             store.mark_abandoned_runs(alive=run_is_alive(db_path))
             run_id = begin_run(store, sources, trigger=trigger, schedule=schedule, busy=busy)
-            # doj_api and feed-only items are never fetched at their own URLs: no re-checks
-            checked = [s.name for s in sources if s.name in locks and s.kind != "doj_api"
-                       and not s.feed_only]
+            checked = [s.name for s in sources if s.name in locks and s.fetches_item_pages]
             rechecks = store.items_due_for_recheck(checked) if checked else []
         free = [s for s in sources if s.name in locks]
         result, message, reason = (_crawl(free, db_path, run_id, progress, False, log_level,

@@ -96,8 +96,9 @@ def update_states(store: Store, names: list[str]) -> list[dict]:
     """Store each source's state; return the sources whose state changed (for notifications)."""
     changes = []
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    stored = {source["name"]: source["state"] for source in store.sources(names)}
     for row in source_health(store, names):
-        previous = store.source_state(row["name"])
+        previous = stored.get(row["name"])
         if previous != row["state"]:
             if previous is not None:
                 changes.append({**row, "previous": previous})

@@ -144,10 +144,6 @@ class Store:
             "SELECT links, status FROM run_sources WHERE source = ? AND status != 'skipped' "
             "AND not_modified = 0 ORDER BY run_id DESC LIMIT ?", [source, limit]))
 
-    def source_state(self, name: str) -> str | None:
-        row = self.conn.execute("SELECT state FROM sources WHERE name = ?", [name]).fetchone()
-        return row[0] if row else None
-
     def set_source_state(self, name: str, state: str, *, since: str) -> None:
         with self.write() as db:
             db["sources"].update(name, {"state": state, "state_since": since})
