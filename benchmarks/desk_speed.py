@@ -109,7 +109,7 @@ def _desk_rows(number: int, now: str) -> dict[str, list[tuple]]:
     for name in ("first_seen", "last_seen", "last_changed"):
         item[columns.index(name)] = seen
     if rows["events"] and number % (2 * COVERAGE_EVERY) == 2 * COVERAGE_EVERY - 2 and number >= 2:
-        earlier = store_cost._rows_for(number - 2, now)["events"][0][0]
+        earlier = store_cost.event_id_for(number - 2)  # the release two items back (even too)
         item[columns.index("event_id")] = earlier
         item[columns.index("kind")] = "news"
         item[columns.index("agency")] = None

@@ -138,13 +138,18 @@ ITEM_COLUMNS = ("id", "url", "canonical_url", "source", "agency", "kind", "title
                 "last_run", "relevant", "relevance", "event_id")
 
 
+def event_id_for(number: int) -> str | None:
+    """The event a synthetic item starts: every relevant (even-numbered) item has one of its own."""
+    return f"ev-{item_id(url_for(number))}" if number % 2 == 0 else None
+
+
 def _rows_for(number: int, now: str) -> dict[str, list[tuple]]:
     """The rows one synthetic item adds to each table."""
     rng = random.Random(-number - 1)
     url, text = url_for(number), text_for(number)
     ident, published = item_id(url), published_for(number)
     relevant = number % 2 == 0
-    event = f"ev-{ident}" if relevant else None
+    event = event_id_for(number)
     rows: dict[str, list[tuple]] = {
         "items": [(ident, url, url, f"source-{number % HOSTS}", "ICE", "press_release",
                    f"Release {number}", text, published, "meta:article:published_time", "en",
