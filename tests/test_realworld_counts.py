@@ -45,8 +45,32 @@ def test_an_arrest_dated_to_a_past_year_is_background():
     assert count("He pleaded guilty on Tuesday. He was arrested in June 2022 after a long inquiry.") is None
 
 
-def test_parts_that_add_up_are_summed():
-    assert count("Two men and sixteen women were arrested at the spa on Friday.") == 18
+@pytest.mark.parametrize("text,expected", [
+    ("Two men and sixteen women were arrested at the spa on Friday.", 18),
+    ("The sting ended with sixty-one men and one woman arrested on suspicion of soliciting.", 62),
+    ("The task force arrested 61 men and one woman for soliciting prostitution.", 62),
+])
+def test_parts_that_add_up_are_summed(text, expected):
+    assert count(text) == expected
+
+
+def test_more_arrests_on_top_of_a_count_are_added_to_it():
+    text = ("The sting ended with sixty-one men and one woman arrested on suspicion of soliciting. "
+            "Two more men were arrested on other counts, the department said.")
+    assert count(text) == 64
+
+
+@pytest.mark.parametrize("text,expected", [
+    # "more than" compares, it adds nothing
+    ("Agents arrested 1,157 people, 37 more than the 1,120 it announced.", 1157),
+    # a hedged count is no base to add to
+    ("Nearly 200 people were arrested. Four more were arrested on Friday.", 200),
+    # a count a page further on is another part of the story
+    ("Agents arrested 40 people on Monday. " + "The hearings will take months. " * 12 +
+     "Two more people were arrested in another state.", 40),
+])
+def test_more_adds_only_to_an_exact_count_just_stated(text, expected):
+    assert count(text) == expected
 
 
 def test_a_body_total_beats_a_title_subset():

@@ -43,3 +43,22 @@ def test_a_version_number_outside_an_operation_is_no_name():
 def test_the_inside_a_name_is_kept_and_two_names_stay_two():
     assert names("Operation Down the Rabbit Hole ended. Operation Patriot and Operation Tidal Wave ran.") == \
         ["Operation Down the Rabbit Hole", "Operation Patriot", "Operation Tidal Wave"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Deputies took part in Operation Reclaim and Rebuild, a statewide effort.", "Operation Reclaim and Rebuild"),
+    ("It was part of the statewide Operation Reclaim and Rebuild campaign.", "Operation Reclaim and Rebuild"),
+    ("The arrests came in Operation Safe and Sound.", "Operation Safe and Sound"),
+])
+def test_and_inside_a_name_is_kept_where_the_name_ends(text, expected):
+    assert names(text) == [expected]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Agents in Operation Midway Blitz and Chicago police clashed on Tuesday.", "Operation Midway Blitz"),
+    ("The surge, Operation Patriot and Boston, drew protests.", "Operation Patriot"),
+    ("Officers in Operation Patriot and ICE, the agency said.", "Operation Patriot"),
+    ("Operation Patriot and Healey said nothing more.", "Operation Patriot"),
+])
+def test_and_before_a_place_an_acronym_or_a_sentence_goes_on_is_no_part_of_a_name(text, expected):
+    assert names(text) == [expected]

@@ -202,12 +202,22 @@ def _is_date_or_age(text: str, start: int, end: int) -> bool:
     return bool(re.match(r"(?:,\s*\d{4}|\d{2}\b)", after)) and bool(re.search(_MONTH, before))
 
 
-# Parts that add up: "two men and sixteen women were arrested" (18).
-_PARTS = re.compile(rf"(?P<a>{NUM})\s+{_ADJ}{_PEOPLE},?\s+and\s+(?P<b>{NUM})\s+{_ADJ}{_PEOPLE}\s+"
-                    rf"(?:{_SUBJECT})?(?:{_AUX})?{_ARRESTED}\b", re.I)
 # One person arrested: "the driver was arrested", "agents arrested a 34-year-old man".
 _ONE = (r"(?:man|woman|driver|passenger|suspect|teen|teenager|student|father|mother|person|worker|"
         r"defendant|fugitive|pedestrian|traveler|smuggler|citizen|national|resident|(?:\d+|[a-z]+-)-?year-old)")
+# Parts that add up: "two men and sixteen women were arrested" (18), "sixty-one men and one woman
+# arrested", "arrested 61 men and one woman" (62).
+_PART = rf"{_ADJ}(?:{_PEOPLE}|{_ONE})"
+_PARTS = re.compile(rf"(?P<a>{NUM})\s+{_PART},?\s+and\s+(?P<b>{NUM})\s+{_PART}\s+"
+                    rf"(?:{_SUBJECT})?(?:{_AUX})?{_ARRESTED}\b|"
+                    rf"\b(?:arrested|detained|apprehended)\s+(?P<c>{NUM})\s+{_PART},?\s+and\s+(?P<d>{NUM})\s+"
+                    rf"{_PART}\b", re.I)
+# More arrests on top of a count just stated: "Two more men were arrested on other counts" after
+# "sixty-one men and one woman arrested" (64), "four additional people were detained".
+_MORE = re.compile(rf"(?P<n>{NUM})\s+(?:more|additional|other)\s+(?!than\b)(?:{_PART}\s+)?(?:{_AUX})?"
+                   rf"{_ARRESTED}\b", re.I)
+# How far before "two more ..." the count it adds to may be: the sentence before, or the one before that.
+_MORE_REACH = 300
 _SINGLE_TITLE = re.compile(rf"^(?:[\w'’.-]+\s+){{0,3}}?{_ONE}\b[^,;:]{{0,60}}?\b(?:arrested|detained|in custody)\b|"
                            rf"\barrest(?:s|ed)?\s+(?:a\s+|an\s+|the\s+)?{_ADJ}{_ONE}\b", re.I)
 _SINGLE = re.compile(
@@ -222,12 +232,24 @@ _PAST_YEAR = re.compile(rf"\s+(?:\w+\s+){{0,3}}?(?:on|in)\s+(?:{_MONTH}\s+)?(?:\
 
 def arrest_facts(f: Field) -> list[Fact]:
     found = _count_facts("arrests", f.text, f.name)
-    for m in finditer(_PARTS, f.text):
-        a, b = parse_number(m.group("a")), parse_number(m.group("b"))
+    for m in _PARTS.finditer(f.text):
+        a, b = parse_number(m.group("a") or m.group("c")), parse_number(m.group("b") or m.group("d"))
         if a and b and a == int(a) and b == int(b) and not _is_target(f.text, m):
             total = int(a + b)
             found = [x for x in found if x.count not in (int(a), int(b), total)]
             found.append(Fact("arrests", str(total), None, total, "exact", m.start(), m.end(), m.group(0), f.name))
+    found.sort(key=lambda x: x.start)
+    for m in finditer(_MORE, f.text):
+        more = parse_number(m.group("n"))
+        before = [x for x in found if x.end <= m.start() and m.start() - x.end <= _MORE_REACH]
+        if more and more == int(more) and before and before[-1].code is None and before[-1].qualifier == "exact" \
+                and not _is_target(f.text, m):
+            base = before[-1]
+            total = base.count + int(more)
+            found = [x for x in found if x is not base and x.count != total]
+            found.append(Fact("arrests", str(total), None, total, "exact", base.start, m.end(),
+                              f.text[base.start:m.end()], f.name))
+            found.sort(key=lambda x: x.start)
     if not found:  # a story of one arrest states no count; one dated to a past year is background
         for m in (_SINGLE_TITLE if f.name == "title" else _SINGLE).finditer(f.text):
             if not _is_target(f.text, m) and not _PAST_YEAR.match(f.text, m.end()):

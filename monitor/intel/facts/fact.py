@@ -9,7 +9,7 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 
 # Bump when a change to the rules can change the facts of an already stored item.
-EXTRACTOR_VERSION = "facts-2025.1"
+EXTRACTOR_VERSION = "facts-2026.12"
 
 KINDS = ("arrests", "charges", "duration", "date_range", "place", "nationality", "agency",
          "operation", "seizure", "charge")

@@ -6,6 +6,7 @@ import re
 
 from monitor.intel.facts.fact import Fact, Field
 from monitor.intel.facts.numbers import NUM, Q, finditer, parse_number, qualifier
+from monitor.intel.facts.places import is_place_name
 from monitor.intel.facts.rules import Rule
 
 # "Operation Patriot 2.0", "Operation “Red Dirt”": capitalised words, numbers or roman numerals after "Operation".
@@ -13,6 +14,13 @@ from monitor.intel.facts.rules import Rule
 _OPERATION_RE = re.compile(r"\bOperation\s+(?P<q>[\"“])?"
                            r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:the|of)\s+(?!Operation\b)[A-Z][\w'’-]*|"
                            r"(?!Operation\b)[A-Z][\w'’-]*|\d+(?:\.\d+)*|[IVX]+)\b)*)[\"”]?")
+# "Operation Reclaim and Rebuild", "Operation Safe and Sound": two single words joined by "and",
+# where the name ends (punctuation, the end, or a word for the operation: "... Rebuild campaign").
+# A second word that is a place or an acronym starts the sentence's next subject instead: "Operation
+# Patriot and Boston police", "Operation Midway Blitz and ICE" (and a longer first part never joins).
+_AND_NAME_RE = re.compile(r"\bOperation\s+(?P<name>[A-Z][a-z'’-]+\s+and\s+(?P<second>(?!Operation\b)[A-Z][a-z'’-]+))"
+                          r"(?=\s*$|[,.;:!?)\"”]|\s+(?:campaign|operation|effort|initiative|sweep|sting|crackdown|"
+                          r"program|programme|detail)s?\b)")
 # "Patriot 2.0": a name with a version number, without the word Operation, counts where the
 # sentence speaks of an operation (or the name is quoted).
 _VERSIONED_RE = re.compile(r"(?<!Operation\s)(?<![\w.])(?P<quote>['‘\"“])?(?P<name>[A-Z][a-z]{2,}\s+\d\.\d)\b(?!\.\d)"
@@ -110,10 +118,19 @@ def operation_facts(f: Field) -> list[Fact]:
             value = f"Operation {m.group('name')}"
             facts.setdefault(value, Fact("operation", value, None, None, None, m.start("name"), m.end("name"),
                                          m.group("name"), field))
+    joined = []  # spans of names with an inner "and": the rule below would cut them at it
+    for m in _AND_NAME_RE.finditer(text):
+        if not is_place_name(m.group("second")):
+            value = f"Operation {m.group('name')}"
+            joined.append((m.start(), m.end()))
+            facts.setdefault(value, Fact("operation", value, None, None, None, m.start(), m.end(),
+                                         m.group(0), field))
     for r in RULES:
         if r.kind != "operation":
             continue
         for m in r.pattern.finditer(text):
+            if any(start <= m.start() < end for start, end in joined):
+                continue
             name = re.sub(r"\s+(?:In|On|At|The|And)$", "", m.group("name")).rstrip("'’")
             value = f"Operation {name}"
             end = m.start("name") + len(name)

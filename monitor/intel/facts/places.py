@@ -102,6 +102,13 @@ def state_hints(text: str) -> Counter:
     return hints
 
 
+def is_place_name(name: str) -> bool:
+    """A state, a U.S. city or county, or a country: "Boston" in "Operation Patriot and Boston"."""
+    cities, counties, country_names = _gazetteer()
+    lowered = name.lower()
+    return name in _STATES or lowered in cities or lowered in counties or lowered in country_names
+
+
 def _state_code(name: str) -> str | None:
     if name == "D.C.":
         return "DC"
