@@ -229,6 +229,12 @@ def test_charge_types():
     assert values(facts, "charge") == {"illegal reentry", "drug trafficking", "child exploitation"}
 
 
+@pytest.mark.parametrize("text", ["Officers arrested a man for drunk driving on Route 9.",
+                                  "He faces a drunken driving charge.", "She was charged with DUI."])
+def test_drunk_driving_is_dui(text):
+    assert values(extract_facts(text), "charge") == {"DUI"}
+
+
 def test_every_quote_is_the_text_at_its_span():
     title = "ICE arrests 19 in Massachusetts during 4-day operation"
     text = ("BOSTON — ERO Boston arrested 19 people in Brockton, Mass. and Lawrence between Nov. 1 and Nov. 4.\n\n"

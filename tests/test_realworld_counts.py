@@ -144,3 +144,12 @@ def test_a_city_after_of_a_is_a_place():
     from monitor.intel.facts import primary_state
     facts = extract_facts("Agents took 28 suspected members of a Los Angeles street gang into custody on Thursday.")
     assert primary_state(facts) == "CA"
+
+
+@pytest.mark.parametrize("text", [
+    "ICE detained 49% of the people it arrested in the state.",
+    "Agents detained 49 percent of those they stopped.",
+])
+def test_a_share_holds_no_count_in_its_digits(text):
+    # "49%" is no count, and neither is its first digit
+    assert count(text) is None

@@ -50,7 +50,7 @@ RULES = [rule("charge", name, rx, 0 if name == "DUI" else re.I, skip="lowered") 
     ("fraud", r"\bfraud\b|false statement in a passport application"),
     ("identity theft", r"identity theft"),
     ("money laundering", r"money laundering"),
-    ("DUI", r"(?:driving|operating) (?:under the influence|while intoxicated)|drunken? driving|"
+    ("DUI", r"(?:driving|operating) (?:under the influence|while intoxicated)|drunk(?:en)? driving|"
             r"\bDUI\b|\bDWI\b|\bOUI\b"),
     ("prostitution", r"prostitut\w+|pandering|patronizing a prostitute"),
 ]]

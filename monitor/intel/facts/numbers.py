@@ -13,7 +13,8 @@ _TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty 
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
 _NUMWORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "dozen"], key=len, reverse=True))
 _WORDS = rf"(?:an?\s+(?=dozen|hundred))?(?:{_NUMWORD})(?:(?:\s+|-)(?:and\s+)?(?:{_NUMWORD})){{0,6}}"
-_DIGITS = r"(?<![\d$.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]*%)|(?<![\d$.,])\d+(?:\.\d+)?"
+# A number is whole: "49%" holds no "4" (nor "1,234" a "1,23").
+_DIGITS = r"(?<![\d$.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]*%)(?!\d)|(?<![\d$.,])\d+(?:\.\d+)?(?!\d)"
 NUM = rf"(?:(?:{_DIGITS})(?:\s+(?:million|thousand)\b)?|\b(?i:{_WORDS})\b)"
 _APPROX = r"nearly|almost|about|approximately|roughly|around|some|an estimated|close to|just under|up to"
 _ATLEAST = r"more than|over|at least|upwards of|in excess of|no fewer than"
