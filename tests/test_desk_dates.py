@@ -89,6 +89,23 @@ def test_a_bad_date_filter_says_what_is_accepted(args, message):
         dates.date_range(args)
 
 
+@pytest.mark.parametrize(("value", "first", "last"), [
+    ("2024", "2024-01-01", "2024-12-31"),
+    ("2024-02", "2024-02-01", "2024-02-29"),
+    ("2023-12", "2023-12-01", "2023-12-31"),
+    ("2024-05-02", "2024-05-02", "2024-05-02"),
+])
+def test_a_year_month_or_day_bounds_the_operations_list(value, first, last):
+    assert (dates.bound(value, "since", end=False), dates.bound(value, "until", end=True)) == (first, last)
+
+
+@pytest.mark.parametrize(("value", "message"), [("soon", "is not a date"), ("2024-13", "no such month"),
+                                                ("2024-02-30", "no such day")])
+def test_a_bad_bound_says_what_is_accepted(value, message):
+    with pytest.raises(dates.DateFilterError, match=message):
+        dates.bound(value, "since", end=False)
+
+
 @pytest.fixture(scope="module")
 def dated_client(tmp_path_factory):
     """The sample desk plus items published this week, earlier this month and last year."""

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 WHEN = ("today", "week", "month", "year")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PERIOD = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 # table -> (its date column, the column standing in when it is empty)
 DATE_COLUMNS = {"items": ("published", "first_seen"), "operations": ("first_date", None)}
 
@@ -37,13 +38,29 @@ def since(when: str, today: date | None = None) -> date:
 
 
 def day(value: str, name: str) -> str:
+    """A day written YYYY-MM-DD (the items' _since / _until)."""
     if not _DAY.fullmatch(value or ""):
         raise DateFilterError(f"{name}={value!r}: a day is written YYYY-MM-DD, e.g. 2024-03-14")
+    return bound(value, name, end=False)
+
+
+def bound(value: str, name: str, *, end: bool) -> str:
+    """'2024', '2024-05' or '2024-05-02' as the first (or, with `end`, the last) day it covers,
+    ISO (the operations list's since / until)."""
+    value = (value or "").strip()
+    if not _PERIOD.fullmatch(value):
+        raise DateFilterError(f"{name}: {value!r} is not a date (use 2024, 2024-05 or 2024-05-02)")
+    parts = [int(p) for p in value.split("-")]
     try:
-        date.fromisoformat(value)
+        if len(parts) == 3:
+            return date(*parts).isoformat()
+        if len(parts) == 2:
+            first = date(parts[0], parts[1], 1)
+            following = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+            return ((following - timedelta(days=1)) if end else first).isoformat()
+        return date(parts[0], 12, 31).isoformat() if end else date(parts[0], 1, 1).isoformat()
     except ValueError:
-        raise DateFilterError(f"{name}={value!r}: no such day") from None
-    return value
+        raise DateFilterError(f"{name}={value!r}: no such {'day' if len(parts) == 3 else 'month'}") from None
 
 
 def date_range(args, today: date | None = None) -> tuple[str | None, str | None, str]:

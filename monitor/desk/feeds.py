@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from urllib.parse import quote
 
+from monitor.desk import ITEM_PATH, OPERATION_PATH
 from monitor.desk.review import is_web_url
 
 ID_COLUMNS = ("atom_id", "id")
@@ -115,7 +116,7 @@ def atom_feed(rows: Iterable[Mapping], *, feed_url: str, title: str, desk_url: s
             continue
         updated = parse_timestamp(_first(row, UPDATED_COLUMNS)) or now
         newest = max(newest, updated) if newest else updated
-        review_url = f"{desk_url.rstrip('/')}/-/item/{quote(str(item_id), safe='')}"
+        review_url = f"{desk_url.rstrip('/')}{ITEM_PATH}{quote(str(item_id), safe='')}"
         entry = _element(feed, "entry")
         _element(entry, "id", item_id if row.get("atom_id") else f"urn:monitor:item:{item_id}")
         _element(entry, "title", _first(row, TITLE_COLUMNS) or "(untitled)", type="text")
@@ -128,7 +129,7 @@ def atom_feed(rows: Iterable[Mapping], *, feed_url: str, title: str, desk_url: s
         _element(entry, "link", rel="related", href=review_url, title="Review in the desk")
         if row.get("event_id"):
             _element(entry, "link", rel="related", title="The operation",
-                     href=f"{desk_url.rstrip('/')}/-/operation/{quote(str(row['event_id']), safe='')}")
+                     href=f"{desk_url.rstrip('/')}{OPERATION_PATH}{quote(str(row['event_id']), safe='')}")
         if row.get("author"):
             _element(_element(entry, "author"), "name", row["author"])
         for name in CATEGORY_COLUMNS:

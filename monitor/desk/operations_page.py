@@ -4,40 +4,15 @@ outlet, a timeline, disagreements in words), read from the store's `operations` 
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any
 
 from datasette.database import Database
 
+from monitor.desk import dates
 from monitor.desk.review import is_web_url
 
-OPERATIONS_PATH = "/-/operations"
-OPERATION_PATH = "/-/operation/"
 PAGE_SIZE = 100
 FILTERS = ("state", "agency", "since", "until", "name")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-
-
-def _date_bound(value: str, *, end: bool) -> str | None:
-    """'2024', '2024-05' or '2024-05-02' as the first (or last) ISO day it covers; None when it
-    is no date."""
-    value = value.strip()
-    if not _DATE.match(value):
-        return None
-    parts = [int(p) for p in value.split("-")]
-    try:
-        if len(parts) == 3:
-            return dt.date(*parts).isoformat()
-        if len(parts) == 2:
-            first = dt.date(parts[0], parts[1], 1)
-            if not end:
-                return first.isoformat()
-            following = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
-            return (following - dt.timedelta(days=1)).isoformat()
-        return f"{parts[0]:04d}-12-31" if end else f"{parts[0]:04d}-01-01"
-    except ValueError:
-        return None
 
 
 def operation_filters(args: dict[str, str]) -> tuple[str, list[Any], list[str], list[str]]:
@@ -59,9 +34,10 @@ def operation_filters(args: dict[str, str]) -> tuple[str, list[Any], list[str], 
         raw = (args.get(key) or "").strip()
         if not raw:
             continue
-        bound = _date_bound(raw, end=end)
-        if bound is None:
-            problems.append(f"{key}: {raw!r} is not a date (use 2024, 2024-05 or 2024-05-02)")
+        try:
+            bound = dates.bound(raw, key, end=end)
+        except dates.DateFilterError as problem:
+            problems.append(str(problem))
             continue
         where.append(f"{column} {'<=' if end else '>='} ?")
         params.append(bound)
@@ -112,6 +88,9 @@ async def operations_list(db: Database, args: dict[str, str]) -> dict:
     }
 
 
+_ROLE_WORDS = {"release": "agency release", "coverage": "coverage", "follow_up": "follow-up"}
+
+
 def _claims(facts: list[dict]) -> dict[str, list[dict]]:
     """item id -> its arrest facts (count, qualifier, quote)."""
     claims: dict[str, list[dict]] = {}
@@ -139,25 +118,21 @@ async def operation_detail(db: Database, event_id: str) -> dict | None:
     claims = _claims(facts)
     revisions = await _rows(db, f"SELECT item_id, replaced_at FROM revisions WHERE item_id IN ({marks}) "
                                 f"ORDER BY replaced_at", ids) if ids else []
+    outlets: dict[str, dict] = {}
+    timeline = []
     for member in members:
         member["is_link"] = is_web_url(member.get("url"))
         member["who"] = (member["agency"] if member.get("kind") == "press_release" and member.get("agency")
                          else member.get("site") or member.get("source") or "unknown source")
         member["arrest_facts"] = claims.get(member["id"], [])
-    outlets: dict[str, dict] = {}
-    for member in members:
-        outlet = outlets.setdefault(member["who"], {"who": member["who"], "source": member["source"],
-                                                    "items": []})
-        outlet["items"].append(member)
-    timeline = []
-    for member in members:
+        outlets.setdefault(member["who"], {"who": member["who"], "source": member["source"],
+                                           "items": []})["items"].append(member)
         timeline.append({"date": (member.get("published") or member.get("first_seen") or "")[:10],
-                         "what": {"release": "agency release", "coverage": "coverage",
-                                  "follow_up": "follow-up"}.get(member.get("role"), member.get("role") or "item"),
+                         "what": _ROLE_WORDS.get(member.get("role"), member.get("role") or "item"),
                          "item": member})
+    by_id = {member["id"]: member for member in members}
     for revision in revisions:
-        member = next(m for m in members if m["id"] == revision["item_id"])
-        timeline.append({"date": revision["replaced_at"][:10], "what": "revised", "item": member})
+        timeline.append({"date": revision["replaced_at"][:10], "what": "revised", "item": by_id[revision["item_id"]]})
     timeline.sort(key=lambda entry: entry["date"] or "9999")
     event = (await _rows(db, "SELECT first_seen, last_seen FROM events WHERE id = ?", [event_id]) or [{}])[0]
     return {
@@ -168,6 +143,6 @@ async def operation_detail(db: Database, event_id: str) -> dict | None:
         "outlets": sorted(outlets.values(), key=lambda o: (-len(o["items"]), o["who"])),
         "timeline": timeline,
         "disagreements": (operation.get("disagreements") or "").splitlines(),
-        "figure_item": next((m for m in members if m["id"] == operation.get("arrests_item")), None),
+        "figure_item": by_id.get(operation.get("arrests_item")),
     }
 

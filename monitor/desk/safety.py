@@ -18,6 +18,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from monitor.desk import ITEM_PATH, OPERATION_PATH, OPERATIONS_PATH
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # JSON keys whose values are the request's own SQL, not data.
@@ -46,8 +48,7 @@ SECURITY_HEADERS = (
 )
 # Under /-/ a public desk serves only these: static files, and the desk's own pages (the item
 # page, dashboards, the operations list and pages), which show no path or setting.
-PUBLIC_PREFIXES = ("/-/static/", "/-/static-plugins/", "/-/item/", "/-/dashboards", "/-/operations",
-                   "/-/operation/")
+PUBLIC_PREFIXES = ("/-/static/", "/-/static-plugins/", ITEM_PATH, "/-/dashboards", OPERATIONS_PATH, OPERATION_PATH)
 DEBUG_ARGS = ("_trace",)  # `.csv?_trace=1` wraps the CSV, unescaped, in an HTML page
 
 

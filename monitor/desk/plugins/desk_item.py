@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-from urllib.parse import quote
-
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
 
-from monitor.desk import ITEM_PATH, desk_database_name
+from monitor.desk import ITEM_PATH, page_database, page_links
 from monitor.desk.review import item_review
 
 
 async def item_page(datasette, request):
-    database = desk_database_name(datasette)
-    if database is None:
-        raise NotFound("No database")
-    await datasette.ensure_permissions(request.actor, [
-        ("view-table", (database, "items")), ("view-database", database), "view-instance"])
+    database = await page_database(datasette, request, "items")
     item_id = request.url_vars["item_id"]
     context = await item_review(datasette.get_database(database), item_id)
     if context is None:
@@ -26,9 +19,7 @@ async def item_page(datasette, request):
     row_path = tilde_encode(item_id)
     return Response.html(await datasette.render_template("desk_item.html", {
         **context,
-        "database": database,
-        "database_hex": hashlib.md5(database.encode("utf8")).hexdigest()[:6],
-        "item_href": lambda other: datasette.urls.path(ITEM_PATH + quote(str(other), safe="")),
+        **page_links(datasette, database),
         "row_url": datasette.urls.row(database, "items", row_path),
         "row_json_url": datasette.urls.row(database, "items", row_path, format="json"),
     }, request=request))
