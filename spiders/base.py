@@ -66,7 +66,8 @@ class SourceSpider(DojApi, scrapy.Spider):
             sources = [Source(
                 name=source or urlsplit(url).hostname or "cli", url=url, kind=kind,
                 follow=follow, pages=int(pages or SOURCE_DEFAULTS["pages"]), agency=agency,
-                item_kind=item_kind or ("press_release" if agency else "news"),
+                # config's default for a schedule's source: a DOJ API release is a press release
+                item_kind=item_kind or ("press_release" if agency or kind == "doj_api" else "news"),
                 allow_offsite=str(allow_offsite).lower() in ("1", "true", "yes"),
                 max_items=int(max_items or SOURCE_DEFAULTS["max_items"]), schedule="cli")]
         self.sources = {s.name: s for s in sources}

@@ -5,14 +5,17 @@ FakeSite on 127.0.0.1, and reads the database it wrote."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.agency_fakes import AGENCY, Answer, FakeSite, serve_file
-from tests.crawl_harness import monitor, write_schedule
+from tests.crawl_harness import FAST_ENV, ROOT, monitor, write_schedule
 
 pytestmark = pytest.mark.slow  # every test here runs `monitor crawl` processes
 
@@ -143,6 +146,19 @@ def test_doj_api_keeps_to_four_requests_a_second(tmp_path):
         times = [s.at for s in site.seen if s.path.startswith(API_PATH)]
     assert len(times) == 3
     assert min(b - a for a, b in zip(times, times[1:])) >= 0.24  # 0.25 s, start to start
+
+
+def test_scrapy_crawl_doj_api_stores_press_releases_without_an_agency(tmp_path):
+    # `scrapy crawl doj_api -a url=...` builds its Source from the arguments: a release is a
+    # press release there too, as in a schedule (config's default for kind doj_api)
+    scrapy = [sys.executable, "-m", "scrapy", "crawl", "doj_api"]
+    env = {**os.environ, **FAST_ENV, "MONITOR_DB": str(tmp_path / "m.db")}
+    with FakeSite({API_PATH: fake_api()}) as site:
+        result = subprocess.run([*scrapy, "-a", f"url={site.url(API_PATH)}", "-a", "pages=1"],
+                                cwd=ROOT, capture_output=True, text=True, env=env, timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(tmp_path, "SELECT kind, count(*) FROM items GROUP BY kind") == [
+        ("press_release", PER_PAGE)]
 
 
 def test_a_page_that_is_not_the_api_envelope_is_bad_api(tmp_path):
