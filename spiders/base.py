@@ -104,10 +104,27 @@ class SourceSpider(DojApi, scrapy.Spider):
                               meta={"source": source.name, "role": "source", "kind": kind,
                                     "page": page, "handle_httpstatus_list": [304]})
 
+    def claim(self, source: Source, url: str) -> bool:
+        """Whether `source` takes the item at `url` now: each item once per run (by canonical
+        URL, whichever source finds it first), at most `max_items` a source, none when only
+        checking. An item over one source's cap stays free for another source."""
+        key = canonical_url(url)
+        if key in self.seen_articles:
+            return False
+        if self.check_only:  # `monitor sources check`: count the link, fetch nothing
+            self.seen_articles.add(key)
+            return False
+        if self.articles_requested[source.name] >= source.max_items:
+            self.crawler.stats.inc_value(f"monitor/over_max_items/{source.name}")
+            return False
+        self.seen_articles.add(key)
+        self.articles_requested[source.name] += 1
+        return True
+
     def article_requests(self, source: Source, link: str | None, *, via: str,
                          hint: dict | None = None):
         """A request for an article link, or a problem when the link is unusable. Each article
-        is requested once per run, and at most `max_items` per source."""
+        is requested once per run, and at most `max_items` per source (`claim`)."""
         if not link:
             yield CrawlProblem(source.name, via, "bad_entry", "entry without a link")
             return
@@ -117,17 +134,8 @@ class SourceSpider(DojApi, scrapy.Spider):
             yield CrawlProblem(source.name, url[:500], "unsafe_url",
                                f"link with scheme {scheme or 'none'!r} ignored (from {via})")
             return
-        key = canonical_url(url)
-        if key in self.seen_articles:
+        if not self.claim(source, url):
             return
-        if self.check_only:  # `monitor sources check`: count the link, fetch nothing
-            self.seen_articles.add(key)
-            return
-        if self.articles_requested[source.name] >= source.max_items:
-            self.crawler.stats.inc_value(f"monitor/over_max_items/{source.name}")
-            return
-        self.seen_articles.add(key)
-        self.articles_requested[source.name] += 1
         # dont_filter: links are de-duplicated above by canonical URL; Scrapy's filter would
         # also drop a redirect back to a URL already fetched, losing a redirect loop silently.
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,

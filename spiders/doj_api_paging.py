@@ -14,7 +14,6 @@ import scrapy
 from scrapy.http import Response
 
 from monitor.config import Source
-from monitor.intel.identity import canonical_url
 from monitor.items import CrawlProblem, Page
 from spiders.formats.doj_api import agency_of, keep, page_url, parse_page
 
@@ -24,7 +23,7 @@ API_MIN_DELAY = 0.25
 
 class DojApi:
     """The doj_api part of SourceSpider (it provides `sources`, `crawler`, `on_error`,
-    `note_detected`, `seen_articles`, `articles_requested` and `check_only`)."""
+    `note_detected`, `claim` and `check_only`)."""
 
     def doj_api_request(self, source: Source, page: int) -> scrapy.Request:
         """Page `page` (0-based) of the API for this source."""
@@ -51,18 +50,8 @@ class DojApi:
         for why in parsed.skipped[:10]:
             yield CrawlProblem(source.name, response.url, "bad_entry", why)
         for release in parsed.releases:
-            if not keep(release, source.components):
+            if not keep(release, source.components) or not self.claim(source, release.url):
                 continue
-            key = canonical_url(release.url)
-            if key in self.seen_articles:
-                continue
-            self.seen_articles.add(key)
-            if self.check_only:
-                continue
-            if self.articles_requested[source.name] >= source.max_items:
-                self.crawler.stats.inc_value(f"monitor/over_max_items/{source.name}")
-                continue
-            self.articles_requested[source.name] += 1
             yield Page(source=source.name, url=release.url, body=b"", requested_url=release.url,
                        content_type="application/json", agency=source.agency or agency_of(release),
                        item_kind=source.item_kind, via=response.url,

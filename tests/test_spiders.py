@@ -171,3 +171,21 @@ def test_kind_spiders_take_a_url_argument():
         spider = cls.from_crawler(get_crawler(cls), url=f"{BASE}/a", follow="/x/")
         [only] = spider.sources.values()
         assert only.kind == kind and only.url == f"{BASE}/a" and only.follow == "/x/"
+
+
+def test_a_release_over_one_sources_cap_is_left_to_the_next_doj_api_source():
+    import json
+    from tests.agency_fakes import AGENCY
+    releases = json.loads((AGENCY / "doj_api_releases.json").read_text(encoding="utf-8"))[:3]
+    body = json.dumps({"metadata": {"resultset": {"count": 3, "pagesize": 3}},
+                       "results": releases}).encode()
+    spider = make_spider([source("doj_api", name="capped", max_items=1),
+                          source("doj_api", name="all")])
+    taken = {}
+    for name in ("capped", "all"):
+        response = TextResponse(f"{BASE}/api", body=body, request=Request(
+            f"{BASE}/api", meta={"source": name, "api_page": 0}))
+        taken[name] = [o.url for o in spider.parse_doj_api(response) if isinstance(o, Page)]
+    assert len(taken["capped"]) == 1 and len(taken["all"]) == 2
+    assert set(taken["capped"]) | set(taken["all"]) == {
+        release["url"].replace("://justice.gov", "://www.justice.gov") for release in releases}
