@@ -18,6 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from w3lib.url import safe_url_string
 
 from monitor.config import SOURCE_DEFAULTS, SOURCE_KINDS, Source, check_url
 from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, PrivateAddressRefused,
@@ -121,27 +122,35 @@ class SourceSpider(DojApi, scrapy.Spider):
         self.articles_requested[source.name] += 1
         return True
 
+    def take_link(self, source: Source, link: str | None,
+                  via: str) -> tuple[str | None, CrawlProblem | None]:
+        """(URL, problem) for an article link: its absolute URL, spelled as a request spells it
+        (percent-encoded), when `source` takes it now (`claim`), else None; and a problem when
+        the link is unusable (missing, or not http(s))."""
+        if not link:
+            return None, CrawlProblem(source.name, via, "bad_entry", "entry without a link")
+        url = urljoin(via, link.strip()).split("#", 1)[0]
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            return None, CrawlProblem(source.name, url[:500], "unsafe_url",
+                                      f"link with scheme {scheme or 'none'!r} ignored (from {via})")
+        return (safe_url_string(url) if self.claim(source, url) else None), None
+
     def article_requests(self, source: Source, link: str | None, *, via: str,
                          hint: dict | None = None):
         """A request for an article link, or a problem when the link is unusable. Each article
         is requested once per run, and at most `max_items` per source (`claim`)."""
-        if not link:
-            yield CrawlProblem(source.name, via, "bad_entry", "entry without a link")
-            return
-        url = urljoin(via, link.strip()).split("#", 1)[0]
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
-            yield CrawlProblem(source.name, url[:500], "unsafe_url",
-                               f"link with scheme {scheme or 'none'!r} ignored (from {via})")
-            return
-        if not self.claim(source, url):
-            return
-        # dont_filter: links are de-duplicated above by canonical URL; Scrapy's filter would
-        # also drop a redirect back to a URL already fetched, losing a redirect loop silently.
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             dont_filter=True,
-                             meta={"source": source.name, "role": "article", "via": via,
-                                   "hint": hint or {}})
+        url, problem = self.take_link(source, link, via)
+        if problem:
+            yield problem
+        if url:
+            # dont_filter: links are de-duplicated by canonical URL (`claim`); Scrapy's filter
+            # would also drop a redirect back to a URL already fetched, losing a redirect loop
+            # silently.
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                                 dont_filter=True,
+                                 meta={"source": source.name, "role": "article", "via": via,
+                                       "hint": hint or {}})
 
     # -- callbacks --------------------------------------------------------------------------
 
@@ -207,11 +216,11 @@ class SourceSpider(DojApi, scrapy.Spider):
 
     def feed_only_page(self, source: Source, entry, response: Response):
         """A feed entry stored as it is (title, summary, date): the article is not fetched."""
-        requests = list(self.article_requests(source, entry.link, via=response.url))
-        if not requests or not isinstance(requests[0], scrapy.Request):
-            yield from requests  # a problem (no link, unsafe link), or a link already taken
+        url, problem = self.take_link(source, entry.link, response.url)
+        if problem:
+            yield problem
+        if not url:  # unusable, or a link already taken
             return
-        url = requests[0].url
         text = entry.summary or entry.title
         if not text:
             yield CrawlProblem(source.name, url, "bad_entry", "feed entry without a title or summary")

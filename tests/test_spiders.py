@@ -189,3 +189,19 @@ def test_a_release_over_one_sources_cap_is_left_to_the_next_doj_api_source():
     assert len(taken["capped"]) == 1 and len(taken["all"]) == 2
     assert set(taken["capped"]) | set(taken["all"]) == {
         release["url"].replace("://justice.gov", "://www.justice.gov") for release in releases}
+
+
+def test_a_feed_only_entry_is_stored_at_its_link_as_a_request_would_spell_it():
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b'<item><title>Caf\xc3\xa9 raid</title><link>/news/caf\xc3\xa9 raid.html#top</link>'
+            b'<description>Agents searched a caf\xc3\xa9.</description></item>'
+            b'<item><title>Again</title><link>/news/caf\xc3\xa9 raid.html</link></item>'
+            b'<item><title>No link</title></item></channel></rss>')
+    spider = make_spider([source("feed", feed_only=True)])
+    response = fixture_response("feed.rss", body=body,
+                                meta={"source": "src", "kind": "feed", "page": 1})
+    outputs = list(spider.parse_source(response))
+    [page] = [o for o in outputs if isinstance(o, Page)]
+    assert page.url == Request(f"{BASE}/news/café raid.html").url == f"{BASE}/news/caf%C3%A9%20raid.html"
+    assert (page.prepared["url"], page.prepared["text"]) == (page.url, "Agents searched a café.")
+    assert [p.kind for p in problems(outputs)] == ["bad_entry"]  # the entry without a link
