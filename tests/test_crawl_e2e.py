@@ -3,11 +3,10 @@ asserting on the SQLite database and the server's own request log."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from tests.crawl_harness import monitor, write_schedule
+from tests.db_rows import rows, rows_as_dicts
 
 pytestmark = pytest.mark.slow  # every test here starts processes
 
@@ -40,20 +39,12 @@ def crawled(site_server, tmp_path_factory):
     site_server.clear_log()
     second = monitor(*args)
     second_log = list(site_server.requests)
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    yield {"base": base, "db": db, "first": first, "second": second, "first_log": first_log,
-           "second_log": second_log, "items_after_first": items_after_first, "conn": conn}
-    conn.close()
+    return {"base": base, "db": db, "first": first, "second": second, "first_log": first_log,
+            "second_log": second_log, "items_after_first": items_after_first}
 
 
 def _count(db, table):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def rows(crawled, sql, params=()):
-    return [dict(r) for r in crawled["conn"].execute(sql, params)]
+    return rows(db, f"SELECT count(*) FROM {table}")[0][0]
 
 
 def test_crawl_exits_zero_with_a_per_source_summary(crawled):
@@ -67,7 +58,7 @@ def test_crawl_exits_zero_with_a_per_source_summary(crawled):
 
 
 def test_every_release_and_story_is_stored_once(crawled):
-    urls = [r["canonical_url"] for r in rows(crawled, "SELECT canonical_url FROM items")]
+    urls = [r["canonical_url"] for r in rows_as_dicts(crawled["db"], "SELECT canonical_url FROM items")]
     assert len(urls) == len(set(urls))
     paths = {u.replace(crawled["base"], "") for u in urls}
     assert SEED in paths and MA_RELEASE in paths
@@ -77,7 +68,8 @@ def test_every_release_and_story_is_stored_once(crawled):
 
 
 def test_seed_story_text_is_clean(crawled):
-    [seed] = rows(crawled, "SELECT * FROM items WHERE canonical_url = ?", [crawled["base"] + SEED])
+    [seed] = rows_as_dicts(crawled["db"], "SELECT * FROM items WHERE canonical_url = ?",
+                           [crawled["base"] + SEED])
     assert "Brockton" in seed["text"] and "seven different countries" in seed["text"]
     assert "Introduce Yourself" not in seed["text"]
     assert "cookies" not in seed["text"].lower()
@@ -87,35 +79,38 @@ def test_seed_story_text_is_clean(crawled):
 
 
 def test_government_boilerplate_stays_out(crawled):
-    [release] = rows(crawled, "SELECT * FROM items WHERE canonical_url = ?",
-                     [crawled["base"] + MA_RELEASE])
+    [release] = rows_as_dicts(crawled["db"], "SELECT * FROM items WHERE canonical_url = ?",
+                              [crawled["base"] + MA_RELEASE])
     assert "official website of the United States government" not in release["text"]
     assert "Here's how you know" not in release["text"]
     assert release["agency"] == "ICE" and release["kind"] == "press_release"
 
 
 def test_same_release_at_two_urls_is_one_item_with_two_sightings(crawled):
-    [release] = rows(crawled, "SELECT id FROM items WHERE canonical_url = ?",
-                     [crawled["base"] + MA_RELEASE])
+    [release] = rows_as_dicts(crawled["db"], "SELECT id FROM items WHERE canonical_url = ?",
+                              [crawled["base"] + MA_RELEASE])
     sighted = {r["url"].replace(crawled["base"], "") for r in
-               rows(crawled, "SELECT url FROM sightings WHERE item_id = ?", [release["id"]])}
+               rows_as_dicts(crawled["db"], "SELECT url FROM sightings WHERE item_id = ?",
+                             [release["id"]])}
     assert {MA_RELEASE, "/gov/news/releases/archive/ice-arrests-19-massachusetts-4-day-operation.html"} <= sighted
-    assert not rows(crawled, "SELECT 1 FROM items WHERE canonical_url LIKE '%/archive/%'")
+    assert not rows_as_dicts(crawled["db"], "SELECT 1 FROM items WHERE canonical_url LIKE '%/archive/%'")
 
 
 def test_tracking_parameters_do_not_make_a_second_item(crawled):
-    seeds = rows(crawled, "SELECT url FROM items WHERE canonical_url LIKE ?", ["%ice-arrests-19-in-massachusetts%"])
+    seeds = rows_as_dicts(crawled["db"], "SELECT url FROM items WHERE canonical_url LIKE ?",
+                          ["%ice-arrests-19-in-massachusetts%"])
     assert len(seeds) == 1
 
 
 def test_full_text_search_finds_the_seed_story(crawled):
-    found = rows(crawled, "SELECT items.canonical_url FROM items JOIN items_fts ON "
-                 "items.rowid = items_fts.rowid WHERE items_fts MATCH 'brockton AND fentanyl'")
+    found = rows_as_dicts(crawled["db"], "SELECT items.canonical_url FROM items JOIN items_fts ON "
+                                         "items.rowid = items_fts.rowid "
+                                         "WHERE items_fts MATCH 'brockton AND fentanyl'")
     assert crawled["base"] + SEED in {r["canonical_url"] for r in found}
 
 
 def test_problems_are_recorded_with_kinds(crawled):
-    errors = rows(crawled, "SELECT source, url, kind, severity, message FROM errors")
+    errors = rows_as_dicts(crawled["db"], "SELECT source, url, kind, severity, message FROM errors")
     kinds = {(e["source"], e["kind"]) for e in errors}
     assert ("gov-broken", "http_error") in kinds
     assert ("gov-broken", "bad_entry") in kinds
@@ -131,11 +126,11 @@ def test_problems_are_recorded_with_kinds(crawled):
 
 def test_robots_txt_is_obeyed(crawled):
     assert not [r for r in crawled["first_log"] if r.path.startswith("/private/")]
-    assert not rows(crawled, "SELECT 1 FROM items WHERE text LIKE '%PURPLE-OTTER-EMBARGO%'")
+    assert not rows_as_dicts(crawled["db"], "SELECT 1 FROM items WHERE text LIKE '%PURPLE-OTTER-EMBARGO%'")
 
 
 def test_runs_are_recorded(crawled):
-    runs = rows(crawled, "SELECT * FROM runs ORDER BY id")
+    runs = rows_as_dicts(crawled["db"], "SELECT * FROM runs ORDER BY id")
     assert [r["status"] for r in runs] == ["partial", "partial"]  # the broken feed's errors
     assert runs[0]["new"] == crawled["items_after_first"] and runs[0]["pages"] > 20
     assert runs[1]["new"] == 0 and runs[1]["ended"]
@@ -157,15 +152,16 @@ def test_user_agent_is_descriptive(crawled):
 # -- enforcement intelligence on the stored items -------------------------------------------
 
 def item_by_path(crawled, path):
-    [item] = rows(crawled, "SELECT * FROM items WHERE canonical_url = ?", [crawled["base"] + path])
+    [item] = rows_as_dicts(crawled["db"], "SELECT * FROM items WHERE canonical_url = ?",
+                           [crawled["base"] + path])
     return item
 
 
 def test_seed_story_facts_are_stored_with_their_quotes(crawled):
     seed = item_by_path(crawled, SEED)
     assert seed["relevant"] == 1 and seed["relevance"] > 0.5
-    facts = rows(crawled, "SELECT kind, value, code, count, qualifier, quote, field, start, \"end\" "
-                          "FROM facts WHERE item_id = ?", [seed["id"]])
+    facts = rows_as_dicts(crawled["db"], "SELECT kind, value, code, count, qualifier, quote, field, "
+                                         "start, \"end\" FROM facts WHERE item_id = ?", [seed["id"]])
     text_facts = [f for f in facts if f["field"] == "text"]
     assert {(f["count"], f["qualifier"]) for f in text_facts if f["kind"] == "arrests"} == {(19, "exact")}
     assert {f["count"] for f in facts if f["kind"] == "duration"} == {4}
@@ -191,10 +187,11 @@ def test_story_release_rewrite_and_follow_up_form_one_event_with_claim_drift(cra
     release = item_by_path(crawled, MA_RELEASE)
     assert seed["event_id"] == release["event_id"]
     members = {r["item_id"]: r["role"] for r in
-               rows(crawled, "SELECT item_id, role FROM event_items WHERE event_id = ?", [seed["event_id"]])}
+               rows_as_dicts(crawled["db"], "SELECT item_id, role FROM event_items WHERE event_id = ?",
+                             [seed["event_id"]])}
     assert members[release["id"]] == "release" and members[seed["id"]] == "coverage"
     assert len(members) == 4                         # + the rewrite and the follow-up (23)
-    [event] = rows(crawled, "SELECT * FROM events WHERE id = ?", [seed["event_id"]])
+    [event] = rows_as_dicts(crawled["db"], "SELECT * FROM events WHERE id = ?", [seed["event_id"]])
     assert event["state"] == "MA" and '"19"' in event["disagreements"] and '"23"' in event["disagreements"]
     connecticut = item_by_path(crawled, "/gov/news/releases/ice-arrests-41-connecticut-5-day-operation.html")
     assert connecticut["event_id"] != seed["event_id"]

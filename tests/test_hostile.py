@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -20,6 +19,7 @@ from monitor.items import ERROR_KINDS
 from tests.hostile_cases import (CASE_BY_ID, CASES, HOSTILE_ENV, PEAK_RSS_LIMIT_MB,
                                  PEAK_TREE_LIMIT_MB, observe, run_hostile_crawl, schedule_sources)
 from tests.crawl_harness import ROOT, write_schedule
+from tests.db_rows import rows_as_dicts
 from tests.hostile_server import HostileServer
 
 
@@ -39,15 +39,6 @@ def hostile(server, tmp_path_factory):
     return run
 
 
-def rows(run, sql, params=()):
-    conn = sqlite3.connect(run.db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
-
 def test_there_are_at_least_forty_cases_with_distinct_names():
     assert len(CASES) >= 40 and len(CASE_BY_ID) == len(CASES)
     assert all(case.kind is None or case.kind in ERROR_KINDS for case in CASES)
@@ -57,7 +48,7 @@ def test_there_are_at_least_forty_cases_with_distinct_names():
 def test_the_hostile_crawl_finishes_with_exit_zero_and_closes_its_run(hostile):
     assert hostile.returncode == 0, hostile.stderr[-3000:]
     assert "Traceback" not in hostile.stderr, hostile.stderr[-3000:]
-    [run] = rows(hostile, "SELECT status, ended, errors FROM runs")
+    [run] = rows_as_dicts(hostile.db, "SELECT status, ended, errors FROM runs")
     assert run["status"] == "partial" and run["ended"] and run["errors"] > 40
     assert hostile.seconds < 120
 
@@ -76,13 +67,13 @@ def test_no_request_reached_a_loopback_admin_service(server, hostile):
 
 @pytest.mark.slow
 def test_no_local_file_was_read(hostile):
-    texts = rows(hostile, "SELECT text FROM items WHERE text LIKE '%root:x:0:0%'")
+    texts = rows_as_dicts(hostile.db, "SELECT text FROM items WHERE text LIKE '%root:x:0:0%'")
     assert texts == []
 
 
 @pytest.mark.slow
 def test_every_error_row_has_a_documented_kind_a_source_a_url_and_a_readable_message(hostile):
-    errors = rows(hostile, "SELECT source, url, kind, message FROM errors")
+    errors = rows_as_dicts(hostile.db, "SELECT source, url, kind, message FROM errors")
     assert errors
     for error in errors:
         assert error["kind"] in ERROR_KINDS, error
@@ -93,16 +84,16 @@ def test_every_error_row_has_a_documented_kind_a_source_a_url_and_a_readable_mes
 
 @pytest.mark.slow
 def test_good_items_of_the_same_run_are_stored(hostile):
-    good = rows(hostile, "SELECT title, text FROM items WHERE source = 'good-feed'")
+    good = rows_as_dicts(hostile.db, "SELECT title, text FROM items WHERE source = 'good-feed'")
     assert len(good) == 3 and all("Case file good-" in g["text"] for g in good)
-    beside_failures = rows(hostile, "SELECT source FROM items WHERE source IN "
-                                    "('body-50mb', 'gzip-bomb', 'slow-drip', 'status-500', "
-                                    "'redirect-to-admin', 'offsite-admin-links', 'robots-disallow')")
+    beside_failures = rows_as_dicts(hostile.db, "SELECT source FROM items WHERE source IN "
+                                                "('body-50mb', 'gzip-bomb', 'slow-drip', 'status-500', "
+                                                "'redirect-to-admin', 'offsite-admin-links', 'robots-disallow')")
     assert len(beside_failures) == 7
-    consistent = rows(hostile, "SELECT (SELECT count(*) FROM items) AS items, "
-                               "(SELECT count(*) FROM items_fts) AS fts, "
-                               "(SELECT count(*) FROM items WHERE id NOT IN "
-                               "(SELECT item_id FROM sightings)) AS unsighted")
+    consistent = rows_as_dicts(hostile.db, "SELECT (SELECT count(*) FROM items) AS items, "
+                                           "(SELECT count(*) FROM items_fts) AS fts, "
+                                           "(SELECT count(*) FROM items WHERE id NOT IN "
+                                           "(SELECT item_id FROM sightings)) AS unsighted")
     assert consistent[0]["items"] == consistent[0]["fts"] and consistent[0]["unsighted"] == 0
 
 

@@ -6,8 +6,6 @@ store keeps an article once."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from pathlib import Path
 
 import pytest
 from scrapy import Spider, signals
@@ -18,6 +16,7 @@ from monitor.crawling.pipelines import ExtractPipeline, RemoteExportPipeline, St
 from monitor.items import ArticleItem, CrawlProblem, ItemGone, Page
 from monitor.settings import MONITOR_SETTINGS
 from monitor.store import Store
+from tests.db_rows import rows
 from tests.fixture_server import site_file
 
 SEED = "news/2019/11/ice-arrests-19-in-massachusetts.html"
@@ -52,14 +51,6 @@ def extracted(p: Page) -> ArticleItem | CrawlProblem:
         return asyncio.run(pipeline.process_item(p))
     finally:
         close_spider(crawler)
-
-
-def rows(db: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture
