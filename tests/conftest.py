@@ -1,13 +1,16 @@
-"""Shared pytest fixtures (the local fixture-site HTTP server), and the guard of the fast layer:
-under `-m "not slow"` a test that starts a process without the `slow` marker fails, naming it."""
+"""Shared pytest fixtures (the local fixture-site HTTP server, the grown desk store), and the
+guard of the fast layer: under `-m "not slow"` a test that starts a process without the `slow`
+marker fails, naming it."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests import grown_store
 from tests.fixture_server import FixtureServer
 
 # Audit events of starting a program (sys.addaudithook: no patching of subprocess).
@@ -48,3 +51,14 @@ def site_url(site_server: FixtureServer) -> str:
     """Base URL of the fixture site, with the request log cleared for this test."""
     site_server.clear_log()
     return site_server.base_url
+
+
+@pytest.fixture(scope="session")
+def grown_desk_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A store of `grown_store.ITEMS` items, grown once for the whole session. Shared: read it,
+    never write it (a test that writes takes `grown_store.private_copy`); a write fails here."""
+    path = grown_store.grow(tmp_path_factory.mktemp("grown-desk"))
+    before = grown_store.fingerprint(path)
+    yield path
+    assert grown_store.fingerprint(path) == before, \
+        f"a test wrote to the shared grown store {path}: write to a grown_store.private_copy"

@@ -1,7 +1,7 @@
 """Every desk page and data URL answers on a store of a few thousand items (grown by the
-benchmarks' builder with the store's own migrations, plus real articles saved through the
-store): no "SQL Interrupted", no blank chart. Behaviour only: speed is shown by
-`python -m benchmarks --only desk`, never asserted here."""
+benchmarks' builder with the store's own migrations, once a session: tests/grown_store.py; here
+a copy, plus real articles saved through the store): no "SQL Interrupted", no blank chart.
+Behaviour only: speed is shown by `python -m benchmarks --only desk`, never asserted here."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ import pytest
 from benchmarks import desk_speed
 from monitor.desk import server as desk
 from monitor.store import Store
+from tests.grown_store import ITEMS, private_copy
 from tests.test_operations import COVERAGE, RELEASE, save
 
-ITEMS = 3000
 NOT_A_FEED = "An Atom feed needs id"
 
 
 @pytest.fixture(scope="module")
-def volume_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("volume") / "monitor.db"
-    assert desk_speed.grow(path, ITEMS) == ITEMS
+def volume_db(grown_desk_db, tmp_path_factory):
+    # two articles are saved here: into a copy, the session's grown store is shared
+    path = private_copy(grown_desk_db, tmp_path_factory.mktemp("volume") / "monitor.db")
     with Store(path) as store:
         title, text = RELEASE
         save(store, "https://www.ice.gov/news/lone-star", title.format(n=19), text.format(n=19),
