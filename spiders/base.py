@@ -28,6 +28,7 @@ from monitor.items import CrawlProblem, ItemGone, Page
 from spiders.doj_api_paging import DojApi
 from spiders.formats.feed import looks_like_feed, parse_feed
 from spiders.formats.listing import article_links, feed_links, link_dates, next_page
+from spiders.formats.prepared import prepared_article
 from spiders.formats.sitemap import looks_like_sitemap, parse_sitemap
 
 
@@ -225,10 +226,8 @@ class SourceSpider(DojApi, scrapy.Spider):
         if not text:
             yield CrawlProblem(source.name, url, "bad_entry", "feed entry without a title or summary")
             return
-        prepared = {"url": url, "title": entry.title, "text": text, "description": entry.summary,
-                    "published": entry.published, "published_from": "feed" if entry.published else None,
-                    "modified": None, "modified_from": None, "author": None, "site": None,
-                    "language": None, "canonical_url": None}
+        prepared = prepared_article(url, text, dated_from="feed", title=entry.title,
+                                    description=entry.summary, published=entry.published)
         yield Page(source=source.name, url=url, body=b"", requested_url=url,
                    content_type=_content_type(response) or "application/rss+xml",
                    agency=source.agency, item_kind=source.item_kind, via=response.url,

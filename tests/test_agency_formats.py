@@ -101,6 +101,20 @@ def test_agency_from_office_path_component_or_doj():
     assert doj_api.agency_of(release) == "DOJ"
 
 
+def test_a_release_is_an_article_with_the_fields_of_an_extracted_one():
+    from dataclasses import fields
+    from monitor.extract.html import Article
+    from spiders.formats.prepared import prepared_article
+    release = doj_api.Release("u", "https://www.justice.gov/opa/pr/x", "T", "text", "teaser",
+                              "2026-08-07T00:00:00+00:00", None)
+    article = release.article()
+    assert list(article) == [f.name for f in fields(Article)]  # spiders may not import Article
+    assert Article(**article).published_from == "api" and article["modified_from"] is None
+    assert (article["canonical_url"], article["description"]) == (release.url, "teaser")
+    with pytest.raises(TypeError, match="not an article field: body"):
+        prepared_article("u", "t", dated_from="feed", body="x")
+
+
 def test_a_record_without_url_or_text_is_skipped_with_a_reason():
     page = doj_api.parse_page(b'{"metadata": {"resultset": {"count": 2}}, "results": [{"title": "x"}, '
                               b'{"url": "https://justice.gov/opa/pr/a", "body": ""}]}')

@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 
+from spiders.formats.prepared import prepared_article
+
 PAGE_SIZE = 50  # the API's maximum; larger values are capped by it
 # Asked of every page: newest first (the API's own default is oldest first).
 PAGE_QUERY = {"sort": "date", "direction": "DESC", "pagesize": str(PAGE_SIZE)}
@@ -49,12 +51,11 @@ class Release:
     number: str | None = None
 
     def article(self) -> dict:
-        """The fields of `monitor.extract.Article` that this release fills."""
-        return {"url": self.url, "title": self.title, "text": self.text,
-                "published": self.published, "published_from": "api" if self.published else None,
-                "modified": self.modified, "modified_from": "api" if self.modified else None,
-                "author": None, "site": "U.S. Department of Justice", "language": "en",
-                "canonical_url": self.url, "description": self.description}
+        """The release as an article's fields (`Page.prepared`)."""
+        return prepared_article(self.url, self.text, dated_from="api", title=self.title,
+                                description=self.description, published=self.published,
+                                modified=self.modified, site="U.S. Department of Justice",
+                                language="en", canonical_url=self.url)
 
 
 @dataclass
