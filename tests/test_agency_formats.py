@@ -59,7 +59,7 @@ def test_a_date_outside_the_links_row_is_not_its_date():
     ({"name": "Firearms"}, ["Firearms"]),
     (None, []), (17, []),
 ])
-def test_topic_and_component_names_of_every_shape(value, expected):
+def test_component_names_of_every_shape(value, expected):
     assert doj_api.names(value) == expected
 
 
@@ -93,7 +93,7 @@ def test_body_html_to_text_keeps_the_defendants_table():
 
 
 def test_agency_from_office_path_component_or_doj():
-    release = doj_api.Release("u", "https://www.justice.gov/usao-sdny/pr/x", "t", "text", None, None, None)
+    release = doj_api.Release("https://www.justice.gov/usao-sdny/pr/x", "t", "text", None, None, None)
     assert doj_api.agency_of(release) == "USAO-SDNY"
     release.url, release.components = "https://www.justice.gov/opa/pr/x", ["U.S. Attorneys (USAO)", "Drug Enforcement Administration (DEA)"]
     assert doj_api.agency_of(release) == "DEA"
@@ -105,7 +105,7 @@ def test_a_release_is_an_article_with_the_fields_of_an_extracted_one():
     from dataclasses import fields
     from monitor.extract.html import Article
     from spiders.formats.prepared import prepared_article
-    release = doj_api.Release("u", "https://www.justice.gov/opa/pr/x", "T", "text", "teaser",
+    release = doj_api.Release("https://www.justice.gov/opa/pr/x", "T", "text", "teaser",
                               "2026-08-07T00:00:00+00:00", None)
     article = release.article()
     assert list(article) == [f.name for f in fields(Article)]  # spiders may not import Article

@@ -5,8 +5,8 @@ The API's shape (its documentation and other projects' probes): an envelope
 {"metadata": {"resultset": {"count", "pagesize", "page"}}, "results": [...]}; a release has
 uuid, title (with HTML entities), body and teaser (HTML), date (epoch seconds as a string),
 created/changed (an HTML <time> whose text is epoch seconds), url (without "www."),
-component (a list of {uuid, name}), topic (a list of {uuid, name}, a string or HTML anchors)
-and number."""
+component (a list of {uuid, name}), topic and number. Of a release, uuid, topic and number
+are not read."""
 
 from __future__ import annotations
 
@@ -39,7 +39,6 @@ _WWW_HOSTS = {"justice.gov"}  # the API spells its links without the www the sit
 class Release:
     """One press release as monitor stores it (the article fields) plus what it is filed under."""
 
-    uuid: str
     url: str
     title: str | None
     text: str
@@ -47,8 +46,6 @@ class Release:
     published: str | None
     modified: str | None
     components: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    number: str | None = None
 
     def article(self) -> dict:
         """The release as an article's fields (`Page.prepared`)."""
@@ -62,7 +59,6 @@ class Release:
 class ApiPage:
     releases: list[Release]
     count: int | None = None       # releases the API holds in all
-    page: int | None = None
     pagesize: int | None = None
     problem: str | None = None     # why the body is not a page of releases
     skipped: list[str] = field(default_factory=list)  # why some records were unusable
@@ -95,7 +91,7 @@ def parse_page(body: bytes) -> ApiPage:
             skipped.append(f"result {index}: {why}")
         else:
             releases.append(release)
-    return ApiPage(releases, count=_int(resultset.get("count")), page=_int(resultset.get("page")),
+    return ApiPage(releases, count=_int(resultset.get("count")),
                    pagesize=_int(resultset.get("pagesize")), skipped=skipped)
 
 
@@ -114,11 +110,9 @@ def parse_release(record: object) -> tuple[Release | None, str]:
         return None, f"no body or teaser text ({url})"
     title = _clean(html.unescape(_string(record.get("title")))) or None
     published = epoch_date(record.get("date")) or epoch_date(record.get("created"))
-    return Release(
-        uuid=_string(record.get("uuid")) or url, url=url, title=title, text=text,
-        description=teaser, published=published, modified=epoch_date(record.get("changed")),
-        components=names(record.get("component")), topics=names(record.get("topic")),
-        number=_string(record.get("number")) or None), ""
+    return Release(url=url, title=title, text=text, description=teaser, published=published,
+                   modified=epoch_date(record.get("changed")),
+                   components=names(record.get("component"))), ""
 
 
 def canonical_release_url(value: object) -> str | None:
@@ -161,7 +155,7 @@ def epoch_date(value: object) -> str | None:
 
 
 def names(value: object) -> list[str]:
-    """Component or topic names from the API's variable shapes: a list of {name} objects or of
+    """Component names from the API's variable shapes: a list of {name} objects or of
     strings, one string, or HTML (anchors) -- without repeats, in order."""
     found: list[str] = []
     if isinstance(value, dict):
