@@ -18,6 +18,14 @@ logger = logging.getLogger(__name__)
 
 SOURCE_KINDS = ("auto", "feed", "sitemap", "listing", "doj_api")
 ITEM_KINDS = ("press_release", "news")
+
+
+def default_item_kind(kind: str, agency: str | None) -> str:
+    """What a source's items are when its config does not say: an agency's, or a DOJ API
+    release, is a press release; anything else is news."""
+    return "press_release" if agency or kind == "doj_api" else "news"
+
+
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HOST_PATTERN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A-Za-z0-9_.-]+)$")
 DURATION_PATTERN = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
@@ -310,7 +318,7 @@ def _load_source(raw: object, index: int, schedule: str, fail) -> Source:
     agency = raw.get("agency")
     if agency is not None and not isinstance(agency, str):
         raise fail("expected a string such as \"ICE\"", "agency", index, name)
-    item_kind = raw.get("item_kind", "press_release" if agency or kind == "doj_api" else "news")
+    item_kind = raw.get("item_kind", default_item_kind(kind, agency))
     if item_kind not in ITEM_KINDS:
         raise fail(f"must be one of {', '.join(ITEM_KINDS)}, got {item_kind!r}",
                    "item_kind", index, name)

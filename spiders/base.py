@@ -20,7 +20,7 @@ from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError,
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.url import safe_url_string
 
-from monitor.config import SOURCE_DEFAULTS, SOURCE_KINDS, Source, check_url
+from monitor.config import SOURCE_DEFAULTS, SOURCE_KINDS, Source, check_url, default_item_kind
 from monitor.crawling.exceptions import (AlreadyStored, Blocked, OverBudget, PrivateAddressRefused,
                                          RateLimited)
 from monitor.intel.identity import canonical_url
@@ -68,8 +68,7 @@ class SourceSpider(DojApi, scrapy.Spider):
             sources = [Source(
                 name=source or urlsplit(url).hostname or "cli", url=url, kind=kind,
                 follow=follow, pages=int(pages or SOURCE_DEFAULTS["pages"]), agency=agency,
-                # config's default for a schedule's source: a DOJ API release is a press release
-                item_kind=item_kind or ("press_release" if agency or kind == "doj_api" else "news"),
+                item_kind=item_kind or default_item_kind(kind, agency),
                 allow_offsite=str(allow_offsite).lower() in ("1", "true", "yes"),
                 max_items=int(max_items or SOURCE_DEFAULTS["max_items"]), schedule="cli")]
         self.sources = {s.name: s for s in sources}

@@ -14,23 +14,20 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from benchmarks import desk_speed
 from monitor.desk import PLUGIN_NAME
 from monitor.desk import server as desk
 from monitor.desk.counts import COUNT_LIMIT
 from monitor.desk.search import safe_fts_query
+from tests.grown_store import ITEMS
 
-ITEMS = 3000
 CAP = 400  # the test store's search cap (the desk's default is 10,000)
 EVERY = "Release"  # a word in every grown item's title
 PAGED = "arlo"  # a word in about 100 grown items: several pages of 20, under the cap
 
 
 @pytest.fixture(scope="module")
-def volume_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("search-volume") / "monitor.db"
-    assert desk_speed.grow(path, ITEMS) == ITEMS
-    return path
+def volume_db(grown_desk_db):
+    return grown_desk_db  # the session's grown store (tests/conftest.py): these tests only read it
 
 
 @pytest.fixture(scope="module")
